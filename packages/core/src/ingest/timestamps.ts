@@ -1,0 +1,30 @@
+/** ISO-8601 date-time with a time zone (Z or an offset). Dates without time or zone are ambiguous: rejected. */
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Parses a client timestamp: an ISO-8601 date-time string or epoch milliseconds.
+ * Returns epoch ms, or undefined when the value is not a valid instant.
+ */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) && Math.abs(value) <= 8.64e15 ? Math.trunc(value) : undefined;
+  }
+  if (typeof value !== "string" || value.length > 40) return undefined;
+  const m = ISO_DATE_TIME.exec(value);
+  if (!m) return undefined;
+  // Date.parse takes at most millisecond precision; finer digits are truncated, not rounded.
+  const fraction = m[3] ? m[3].slice(0, 4).padEnd(4, "0") : "";
+  let zone = m[4]!;
+  if (zone.length === 5) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = Date.parse(`${m[1]}T${m[2]}${fraction}${zone.toUpperCase()}`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Segment's clock-skew correction: the device clock may be wrong, but the gap between when the event happened and
+ * when the batch was sent is right, so timestamp = receivedAt - (sentAt - originalTimestamp).
+ */
+export function correctedTimestamp(receivedAtMs: number, originalMs: number | undefined, sentAtMs: number | undefined): number {
+  if (originalMs !== undefined && sentAtMs !== undefined) return receivedAtMs - (sentAtMs - originalMs);
+  return originalMs ?? receivedAtMs;
+}

@@ -1,0 +1,333 @@
+/**
+ * Stage settings, defined once. The SST stacks (`stacks/`) read them to build each stage on AWS; the local runtime
+ * reads the "local" entry to build the same pipeline on one machine; docs/deploy.md explains each field.
+ *
+ * Pure data and pure functions only: this module is bundled into `sst.config.ts` and imported by the local runtime,
+ * so it must not read the environment, the clock or the file system.
+ */
+
+/** Kinesis shard-level ("enhanced") metrics. Each one is billed per shard as a CloudWatch custom metric. */
+export type ShardLevelMetric =
+  | "IncomingBytes"
+  | "IncomingRecords"
+  | "OutgoingBytes"
+  | "OutgoingRecords"
+  | "WriteProvisionedThroughputExceeded"
+  | "ReadProvisionedThroughputExceeded"
+  | "IteratorAgeMilliseconds";
+
+/** Every shard-level metric, listed by name (AWS also accepts "ALL", which shows up as a perpetual diff). */
+export const ALL_SHARD_LEVEL_METRICS: readonly ShardLevelMetric[] = [
+  "IncomingBytes",
+  "IncomingRecords",
+  "OutgoingBytes",
+  "OutgoingRecords",
+  "WriteProvisionedThroughputExceeded",
+  "ReadProvisionedThroughputExceeded",
+  "IteratorAgeMilliseconds",
+];
+
+/**
+ * The AWS-managed key for Kinesis server-side encryption. Its key policy lets every principal of the account that
+ * may call Kinesis use it through Kinesis, so producers and consumers need no `kms:*` grant and there is no key
+ * policy to maintain. A customer-managed key (a key ARN in `stream.kmsKeyId`) is supported too: the stacks then grant
+ * the producer `kms:GenerateDataKey` on exactly that key (consumers will need `kms:Decrypt`).
+ */
+export const AWS_MANAGED_KINESIS_KEY = "alias/aws/kinesis";
+
+/** CloudWatch Logs retention values (days) that AWS accepts and SST maps. */
+export type LogRetentionDays = 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 3653;
+
+/**
+ * The lake bucket's layout: one bucket, one prefix per layer. Every writer and reader (stacks, handlers, local
+ * runtime, Glue job, Athena tables) uses these prefixes; IAM grants and lifecycle rules are scoped to them.
+ */
+export const LAKE_PREFIXES = {
+  /** Firehose delivery: gzip NDJSON, `year=/month=/day=/hour=` by arrival time. The system of record. */
+  raw: "raw/",
+  /** Firehose error output (`!{firehose:error-output-type}` below it): undecodable records, byte for byte. */
+  rawErrors: "raw-errors/",
+  /** Curated Parquet tables (`curated/events/`), written by the Glue streaming job, compacted hourly. */
+  curated: "curated/",
+  /** Bad rows with a typed reason and the raw payload, per event. */
+  quarantine: "quarantine/",
+  /** Windowed aggregates (5-minute windows per event type). */
+  aggregates: "aggregates/",
+  /** Ingest spills: events accepted by the API that Kinesis could not take in time; replayed by `eventlake replay`. */
+  fallback: "fallback/",
+} as const;
+
+/** The CloudWatch namespace of a stage's custom metrics (Powertools EMF), so stages sharing an account stay apart. */
+export function metricsNamespace(stage: string): string {
+  return `eventlake/${stage}`;
+}
+
+export interface StageConfig {
+  removal: {
+    /** `sst remove` refuses to run on this stage (SST `protect`). */
+    protect: boolean;
+    /**
+     * Keep the data when the stage is removed or a resource is replaced: the stream, the buckets (not emptied) and
+     * the Glue catalog are retained (`retainOnDelete`), and SST's removal mode is "retain". False: everything is
+     * deleted, buckets emptied first.
+     */
+    retainData: boolean;
+  };
+  stream: {
+    /** "provisioned" (shards managed by the autoscaler; cheaper at steady load) or "on-demand" (AWS scales). */
+    mode: "provisioned" | "on-demand";
+    /** Provisioned mode: the starting shard count. Later deploys leave the count to the autoscaler. */
+    shards: number;
+    /** Provisioned mode: the autoscaler's bounds. */
+    minShards: number;
+    maxShards: number;
+    /** Hours a record stays readable: 24 (free) to 8760. Replays and consumer outages must fit in it. */
+    retentionHours: number;
+    /** Server-side encryption key: AWS_MANAGED_KINESIS_KEY or a customer-managed key ARN. */
+    kmsKeyId: string;
+    /** Enhanced (shard-level) monitoring; empty disables it. */
+    shardLevelMetrics: readonly ShardLevelMetric[];
+  };
+  api: {
+    /** Stage throttling: both must be set (one alone leaves the other at 0 and the API answers 429 to all). */
+    throttlingRateLimit: number;
+    throttlingBurstLimit: number;
+    /** Per-route CloudWatch metrics (billed as custom metrics). */
+    detailedMetrics: boolean;
+    accessLogRetentionDays: LogRetentionDays;
+  };
+  ingest: {
+    memoryMb: number;
+    /** Within API Gateway's 30 s integration timeout. */
+    timeoutSeconds: number;
+    /**
+     * Reserved concurrency: caps the function (protecting the account's other functions and the stream) and
+     * guarantees it capacity. Undefined leaves it on the unreserved pool: new accounts with a 10-execution quota
+     * cannot reserve any.
+     */
+    reservedConcurrency?: number;
+    architecture: "arm64" | "x86_64";
+    logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
+    /** Share of invocations (0..1) that log at DEBUG regardless of logLevel (Powertools sampling). */
+    debugSampleRate: number;
+    logRetentionDays: LogRetentionDays;
+  };
+  lake: {
+    /** S3 versioning on the lake bucket: overwritten or deleted objects stay recoverable. */
+    versioning: boolean;
+    /** With versioning: days a replaced or deleted object version is kept. */
+    noncurrentVersionExpirationDays: number;
+    /** raw/ lifecycle: Standard-IA after N days, Glacier Instant Retrieval after M, delete after K (undefined: never). */
+    raw: { infrequentAccessAfterDays?: number; glacierInstantRetrievalAfterDays?: number; expireAfterDays?: number };
+    /** quarantine/ objects are deleted after this many days (undefined: keep). */
+    quarantineExpireAfterDays?: number;
+    /** Incomplete multipart uploads (Firehose, Glue, compactor) are cleaned up after this many days. */
+    abortIncompleteUploadsAfterDays: number;
+    /** Assets bucket: Athena query results and Glue temp files are deleted after this many days. */
+    scratchExpireAfterDays: number;
+  };
+  /** Firehose -> raw/ (the raw-archive issue). */
+  rawArchive: {
+    /** S3 buffering hints: 1-128 MB and 0-900 s; set both. Smaller means fresher, more objects. */
+    bufferSizeMb: number;
+    bufferIntervalSeconds: number;
+    /** Transform Lambda buffering: 0.2-3 MB and 0-900 s, within Lambda's 6 MB synchronous limit. */
+    transformBufferSizeMb: number;
+    transformBufferIntervalSeconds: number;
+    transformMemoryMb: number;
+    /** At most 300 s (Firehose gives the transform 5 minutes). */
+    transformTimeoutSeconds: number;
+  };
+  /** Glue streaming job -> curated/ (the curated-layer issue). */
+  curation: {
+    /** Pinned: jobs created without a version get the newest one. 4.0 is the newest documented for streaming. */
+    glueVersion: "4.0";
+    workerType: "G.025X" | "G.1X" | "G.2X";
+    /** With auto scaling this is the maximum number of workers. */
+    maxWorkers: number;
+    /** Micro-batch window. */
+    windowSeconds: number;
+  };
+  /** Scheduled functions (the operations issue): EventBridge Scheduler expressions. */
+  schedules: {
+    autoscaler: string;
+    compactor: string;
+    watchdog: string;
+  };
+  alarms: {
+    /**
+     * Where alarms are emailed. The deploy-time variable EVENTLAKE_ALARM_EMAIL overrides it (so an open-source
+     * checkout needs no edit); undefined creates the topic without a subscription.
+     */
+    email?: string;
+    /** Refuse to deploy without an email subscriber (production must page someone). */
+    requireEmail: boolean;
+    /** Consumers (Firehose, Glue) falling behind: max GetRecords.IteratorAgeMilliseconds. */
+    iteratorAgeMs: number;
+    /** Raw archive freshness: max Firehose DeliveryToS3.DataFreshness seconds. */
+    rawFreshnessSeconds: number;
+    /** Curated layer freshness: max Glue consumer lag (ms). */
+    curatedLagMs: number;
+    /** Any fallback spill in this many minutes alarms (events are safe but the stream could not take them). */
+    fallbackSpillPeriodMinutes: number;
+    /** Quarantined share of events (0..1) above which the quarantine-rate alarm fires. */
+    quarantineRate: number;
+    /** Lambda errors per 5 minutes, per function. */
+    functionErrors: number;
+  };
+}
+
+const dev: StageConfig = {
+  removal: { protect: false, retainData: false },
+  stream: {
+    mode: "provisioned",
+    shards: 1,
+    minShards: 1,
+    maxShards: 4,
+    retentionHours: 24,
+    kmsKeyId: AWS_MANAGED_KINESIS_KEY,
+    shardLevelMetrics: ["IncomingBytes", "IncomingRecords", "WriteProvisionedThroughputExceeded"],
+  },
+  api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, detailedMetrics: false, accessLogRetentionDays: 7 },
+  ingest: {
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    architecture: "arm64",
+    logLevel: "DEBUG",
+    debugSampleRate: 0,
+    logRetentionDays: 7,
+  },
+  lake: {
+    versioning: false,
+    noncurrentVersionExpirationDays: 1,
+    raw: { expireAfterDays: 14 },
+    quarantineExpireAfterDays: 14,
+    abortIncompleteUploadsAfterDays: 1,
+    scratchExpireAfterDays: 1,
+  },
+  rawArchive: {
+    bufferSizeMb: 64,
+    bufferIntervalSeconds: 60,
+    transformBufferSizeMb: 1,
+    transformBufferIntervalSeconds: 60,
+    transformMemoryMb: 512,
+    transformTimeoutSeconds: 120,
+  },
+  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 2, windowSeconds: 60 },
+  schedules: { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" },
+  alarms: {
+    requireEmail: false,
+    iteratorAgeMs: 5 * 60_000,
+    rawFreshnessSeconds: 600,
+    curatedLagMs: 10 * 60_000,
+    fallbackSpillPeriodMinutes: 5,
+    quarantineRate: 0.05,
+    functionErrors: 5,
+  },
+};
+
+const prod: StageConfig = {
+  removal: { protect: true, retainData: true },
+  stream: {
+    mode: "provisioned",
+    shards: 2,
+    minShards: 2,
+    maxShards: 64,
+    retentionHours: 168,
+    kmsKeyId: AWS_MANAGED_KINESIS_KEY,
+    shardLevelMetrics: ALL_SHARD_LEVEL_METRICS,
+  },
+  api: { throttlingRateLimit: 5_000, throttlingBurstLimit: 10_000, detailedMetrics: true, accessLogRetentionDays: 90 },
+  ingest: {
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+    reservedConcurrency: 200,
+    architecture: "arm64",
+    logLevel: "INFO",
+    debugSampleRate: 0.01,
+    logRetentionDays: 90,
+  },
+  lake: {
+    versioning: true,
+    noncurrentVersionExpirationDays: 30,
+    raw: { infrequentAccessAfterDays: 30, glacierInstantRetrievalAfterDays: 90 },
+    quarantineExpireAfterDays: 365,
+    abortIncompleteUploadsAfterDays: 7,
+    scratchExpireAfterDays: 7,
+  },
+  rawArchive: {
+    bufferSizeMb: 128,
+    bufferIntervalSeconds: 60,
+    transformBufferSizeMb: 3,
+    transformBufferIntervalSeconds: 60,
+    transformMemoryMb: 1024,
+    transformTimeoutSeconds: 180,
+  },
+  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 10, windowSeconds: 60 },
+  schedules: { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" },
+  alarms: {
+    requireEmail: true,
+    iteratorAgeMs: 60_000,
+    rawFreshnessSeconds: 300,
+    curatedLagMs: 5 * 60_000,
+    fallbackSpillPeriodMinutes: 5,
+    quarantineRate: 0.01,
+    functionErrors: 1,
+  },
+};
+
+export const STAGES = {
+  /** The pipeline on one machine (`npm start`): dev's sizes. */
+  local: dev,
+  /** Shared development stage; personal stages (any unknown name) get the same settings. */
+  dev,
+  prod,
+} satisfies Record<string, StageConfig>;
+
+export type StageName = keyof typeof STAGES;
+
+/** Stage names deployed with the production settings: protected, data retained, alarms required. */
+export const PRODUCTION_STAGES: readonly string[] = ["prod", "production"];
+
+/** Known stages by name ("production" is an alias of "prod"); any other (personal) stage gets the dev settings. */
+export function stageConfig(stage: string): StageConfig {
+  if (PRODUCTION_STAGES.includes(stage)) return STAGES.prod;
+  return (STAGES as Record<string, StageConfig>)[stage] ?? STAGES.dev;
+}
+
+/** Checks the invariants AWS would otherwise reject mid-deploy; returns the problems found (empty when valid). */
+export function validateStageConfig(config: StageConfig): string[] {
+  const problems: string[] = [];
+  const { stream, api, ingest, rawArchive, lake } = config;
+  const int = (n: number) => Number.isInteger(n);
+  if (!int(stream.shards) || stream.shards < 1) problems.push("stream.shards must be an integer >= 1");
+  if (stream.minShards < 1 || stream.minShards > stream.shards || stream.shards > stream.maxShards)
+    problems.push("stream: need 1 <= minShards <= shards <= maxShards");
+  if (!int(stream.retentionHours) || stream.retentionHours < 24 || stream.retentionHours > 8760)
+    problems.push("stream.retentionHours must be an integer in 24..8760");
+  if (stream.kmsKeyId !== AWS_MANAGED_KINESIS_KEY && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/.test(stream.kmsKeyId))
+    problems.push(`stream.kmsKeyId must be "${AWS_MANAGED_KINESIS_KEY}" or a KMS key ARN`);
+  if (!(api.throttlingRateLimit > 0) || !(api.throttlingBurstLimit > 0))
+    problems.push("api: throttlingRateLimit and throttlingBurstLimit must both be > 0");
+  if (!int(ingest.timeoutSeconds) || ingest.timeoutSeconds < 3 || ingest.timeoutSeconds >= 30)
+    problems.push("ingest.timeoutSeconds must be an integer in 3..29 (API Gateway's integration timeout is 30 s)");
+  if (!int(ingest.memoryMb) || ingest.memoryMb < 128 || ingest.memoryMb > 10_240)
+    problems.push("ingest.memoryMb must be an integer in 128..10240");
+  if (ingest.reservedConcurrency !== undefined && (!int(ingest.reservedConcurrency) || ingest.reservedConcurrency < 1))
+    problems.push("ingest.reservedConcurrency must be an integer >= 1 (0 would disable the function)");
+  if (!(ingest.debugSampleRate >= 0 && ingest.debugSampleRate <= 1)) problems.push("ingest.debugSampleRate must be in 0..1");
+  if (rawArchive.bufferSizeMb < 1 || rawArchive.bufferSizeMb > 128) problems.push("rawArchive.bufferSizeMb must be in 1..128");
+  if (rawArchive.bufferIntervalSeconds < 0 || rawArchive.bufferIntervalSeconds > 900)
+    problems.push("rawArchive.bufferIntervalSeconds must be in 0..900");
+  if (rawArchive.transformBufferSizeMb < 0.2 || rawArchive.transformBufferSizeMb > 3)
+    problems.push("rawArchive.transformBufferSizeMb must be in 0.2..3");
+  if (rawArchive.transformTimeoutSeconds > 300) problems.push("rawArchive.transformTimeoutSeconds must be <= 300");
+  const { infrequentAccessAfterDays: ia, glacierInstantRetrievalAfterDays: gir, expireAfterDays: exp } = lake.raw;
+  if (ia !== undefined && ia < 30) problems.push("lake.raw.infrequentAccessAfterDays must be >= 30 (S3 minimum for Standard-IA)");
+  if (gir !== undefined && ia !== undefined && gir < ia + 30)
+    problems.push("lake.raw.glacierInstantRetrievalAfterDays must be >= infrequentAccessAfterDays + 30");
+  const lastTransition = Math.max(ia ?? 0, gir ?? 0);
+  if (exp !== undefined && (exp < 1 || exp <= lastTransition)) problems.push("lake.raw.expireAfterDays must be >= 1 and after every transition");
+  if (config.alarms.email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(config.alarms.email)) problems.push("alarms.email is not an email address");
+  return problems;
+}
