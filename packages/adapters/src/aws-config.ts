@@ -1,0 +1,38 @@
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+/**
+ * Where the adapters send their calls. On AWS: region only, credentials from the Lambda role.
+ * Locally: an endpoint override pointing at a stand-in on localhost.
+ */
+export interface AwsTarget {
+  region: string;
+  /** e.g. http://127.0.0.1:4567 for a local stand-in; undefined on AWS. */
+  endpoint?: string;
+}
+
+/** Reads the target from the environment the same way on AWS and locally. */
+export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: "KINESIS" | "S3"): AwsTarget {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const endpoint = env[`EVENTLAKE_${service}_ENDPOINT`] || undefined;
+  return endpoint ? { region, endpoint } : { region };
+}
+
+/**
+ * Client options shared by every SDK v3 client we build.
+ * The SDK defaults to an HTTP/2 handler for some services, which fails with ERR_HTTP2_ERROR against plain
+ * `http://` endpoints, so local endpoints get the HTTP/1.1 NodeHttpHandler. Local stand-ins accept any
+ * credentials; fixed ones keep the SDK from searching the machine for a profile.
+ */
+export function clientConfig(target: AwsTarget, extra: { maxAttempts?: number } = {}) {
+  const base = {
+    region: target.region,
+    ...(extra.maxAttempts !== undefined ? { maxAttempts: extra.maxAttempts } : {}),
+  };
+  if (!target.endpoint) return base;
+  return {
+    ...base,
+    endpoint: target.endpoint,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 30_000 }),
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  };
+}
