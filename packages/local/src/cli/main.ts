@@ -1,0 +1,56 @@
+import { Command, InvalidArgumentError } from "commander";
+import { runSend } from "./send";
+import { runStatus } from "./status";
+import { runUp } from "./up";
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  return parsed;
+}
+
+function ratio(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError("must be between 0 and 1");
+  return parsed;
+}
+
+const program = new Command()
+  .name("eventlake")
+  .description("eventlake: a streaming event pipeline on AWS, runnable on this machine")
+  .option("-d, --data-dir <dir>", "local data directory (env EVENTLAKE_DATA_DIR)", undefined)
+  .showHelpAfterError();
+
+program
+  .command("up")
+  .description("run the whole pipeline locally (what `npm start` runs) until Ctrl-C")
+  .option("-p, --port <port>", "port of the ingest endpoint", positiveInt, 8765)
+  .option("--host <host>", "interface to listen on", "127.0.0.1")
+  .option("--shards <n>", "shards of a new local stream", positiveInt)
+  .option("--no-shard-limits", "turn off Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s)")
+  .option("--no-api-throttling", "turn off the API stage throttling")
+  .action((options) => runUp({ ...program.opts(), ...options }));
+
+program
+  .command("send")
+  .description("send realistic clickstream events to the local (or any) ingest endpoint")
+  .option("-n, --events <n>", "how many events to send", positiveInt, 10_000)
+  .option("-r, --rate <eventsPerSecond>", "target rate; 0 sends as fast as the pipeline answers", positiveInt, 0)
+  .option("-b, --batch-size <n>", "events per /v1/batch request", positiveInt, 100)
+  .option("-c, --concurrency <n>", "requests in flight", positiveInt, 4)
+  .option("--invalid-ratio <ratio>", "share of deliberately invalid events (0..1)", ratio, 0)
+  .option("--users <n>", "size of the simulated user population", positiveInt, 1_000)
+  .option("--seed <n>", "random seed (same seed, same traffic)", positiveInt, 42)
+  .option("--gzip", "gzip request bodies", false)
+  .option("--endpoint <url>", "ingest endpoint (default: the running local pipeline)")
+  .option("--write-key <key>", "write key (default: the local pipeline's; env EVENTLAKE_WRITE_KEY)")
+  .option("--max-retries <n>", "retries of one request after 429/503/network errors", positiveInt, 8)
+  .action((options) => runSend({ ...program.opts(), ...options }));
+
+program
+  .command("status")
+  .description("show the local stream (shards, records in, throttled writes) and fallback spills")
+  .option("--json", "print JSON instead of tables", false)
+  .action((options) => runStatus({ ...program.opts(), ...options }));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { clientConfig } from "@eventlake/adapters/aws-config";
+import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
+import { join } from "node:path";
+import { readKinesisStats } from "../kinesis";
+import { readLocalInfo, resolveDataDir } from "../local-config";
+import { n, table } from "./format";
+
+async function isUp(endpoint: string): Promise<boolean> {
+  try {
+    return (await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function runStatus(options: { dataDir?: string; json: boolean }) {
+  const dataDir = resolveDataDir(options.dataDir);
+  const info = readLocalInfo(dataDir);
+  if (!info) {
+    console.error(`eventlake status: no local pipeline in ${dataDir} yet. Start one with \`npm start\`.`);
+    process.exit(1);
+  }
+  const running = await isUp(info.endpoint);
+  const stats = readKinesisStats(join(dataDir, "kinesis"));
+  const status: Record<string, unknown> = { running, endpoint: info.endpoint, stream: info.streamName, dataDir };
+
+  let shards: { shardId: string; open: boolean }[] = [];
+  if (running) {
+    const kinesis = new KinesisClient(clientConfig({ region: info.region, endpoint: info.kinesisEndpoint }));
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: info.streamName }));
+    const listed = await kinesis.send(new ListShardsCommand({ StreamName: info.streamName }));
+    shards = (listed.Shards ?? []).map((s) => ({ shardId: s.ShardId!, open: !s.SequenceNumberRange?.EndingSequenceNumber }));
+    status.openShards = summary.StreamDescriptionSummary?.OpenShardCount;
+    status.streamStatus = summary.StreamDescriptionSummary?.StreamStatus;
+    kinesis.destroy();
+
+    const lake = new S3ObjectStore({ bucket: info.bucket, target: { region: info.region, endpoint: info.s3Endpoint } });
+    let spillObjects = 0;
+    let spillBytes = 0;
+    for await (const object of lake.list("fallback/")) {
+      spillObjects++;
+      spillBytes += object.size;
+    }
+    status.fallback = { objects: spillObjects, bytes: spillBytes };
+  }
+  status.kinesisStats = stats;
+
+  if (options.json) {
+    console.log(JSON.stringify(status, null, 2));
+    return;
+  }
+  console.log(`pipeline   ${running ? `running at ${info.endpoint}` : "not running (showing the last persisted counters)"}`);
+  console.log(`stream     ${info.streamName}${running ? `: ${status.streamStatus}, ${status.openShards} open shard(s)` : ""}`);
+  const perShard = stats?.streams[info.streamName]?.shards ?? {};
+  const ids = new Set([...shards.map((s) => s.shardId), ...Object.keys(perShard)]);
+  const rows = [...ids].sort().map((id) => {
+    const s = perShard[id];
+    const open = shards.find((x) => x.shardId === id)?.open;
+    return [id, open === undefined ? "?" : open ? "open" : "closed", n(s?.recordsIn ?? 0), n(s?.bytesIn ?? 0), n(s?.throttledRecords ?? 0)];
+  });
+  console.log(`\n${table(rows, ["shard", "state", "records in", "bytes in", "throttled records"])}`);
+  if (running) {
+    const f = status.fallback as { objects: number; bytes: number };
+    console.log(`\nfallback   ${f.objects === 0 ? "no spills" : `${n(f.objects)} spill object(s), ${n(f.bytes)} bytes under fallback/ (replay re-injects them)`}`);
+  }
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+const WORKER_FILE = fileURLToPath(new URL("./worker.mjs", import.meta.url));
+
+export interface LocalLambdaOptions {
+  functionName: string;
+  /** Absolute path of the handler module (TypeScript is fine). */
+  handlerFile: string;
+  exportName?: string;
+  /** The function's environment, as the stacks would set it. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  memoryMb?: number;
+  region: string;
+  /** Every line the function prints (its logs and EMF metrics). */
+  onLogLine?: (line: string) => void;
+}
+
+/** Thrown when an invocation fails: the handler threw, timed out, or its sandbox died. */
+export class LambdaInvocationError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(`${functionName}: ${errorType}: ${message}`);
+    this.name = "LambdaInvocationError";
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Runs one Lambda function locally in a worker thread with the real handler file. Invocations get the Lambda
+ * deadline; one that overruns its timeout fails with Task timed out and the sandbox is replaced, as on AWS.
+ * Unlike AWS, one sandbox serves concurrent invocations (handlers are async), which is enough on one machine.
+ */
+export class LocalLambda {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private closed = false;
+  invocations = 0;
+  errors = 0;
+
+  constructor(readonly options: LocalLambdaOptions) {}
+
+  private start(): Promise<void> {
+    const worker = new Worker(WORKER_FILE, {
+      workerData: {
+        handlerFile: this.options.handlerFile,
+        exportName: this.options.exportName,
+        functionName: this.options.functionName,
+        region: this.options.region,
+        memoryMb: this.options.memoryMb ?? 512,
+      },
+      env: { ...this.options.env, AWS_LAMBDA_FUNCTION_NAME: this.options.functionName, AWS_REGION: this.options.region },
+      stdout: true,
+      stderr: true,
+    });
+    this.worker = worker;
+    for (const stream of [worker.stdout, worker.stderr]) {
+      createInterface({ input: stream }).on("line", (line) => this.options.onLogLine?.(line));
+    }
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: { ready?: boolean; id?: string; ok?: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+        if (message.ready) {
+          resolve();
+          return;
+        }
+        const pending = message.id ? this.pending.get(message.id) : undefined;
+        if (!pending) return;
+        this.pending.delete(message.id!);
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.result);
+        else {
+          this.errors++;
+          pending.reject(new LambdaInvocationError(this.options.functionName, message.error!.errorType, message.error!.errorMessage));
+        }
+      };
+      worker.on("message", onMessage);
+      worker.once("error", (error) => {
+        reject(error);
+        this.failAll("Runtime.ExitError", error.message);
+      });
+      worker.once("exit", () => {
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+        this.failAll("Runtime.ExitError", "the sandbox exited");
+      });
+    });
+    return this.ready;
+  }
+
+  private failAll(errorType: string, message: string) {
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      this.pending.delete(id);
+      pending.reject(new LambdaInvocationError(this.options.functionName, errorType, message));
+    }
+  }
+
+  async invoke<TResult = unknown>(event: unknown): Promise<TResult> {
+    if (this.closed) throw new LambdaInvocationError(this.options.functionName, "Runtime.Closed", "the function was shut down");
+    if (!this.ready) this.ready = this.start();
+    await this.ready;
+    const worker = this.worker!;
+    const id = randomUUID();
+    const deadline = Date.now() + this.options.timeoutMs;
+    this.invocations++;
+    return new Promise<TResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.errors++;
+        reject(new LambdaInvocationError(this.options.functionName, "Sandbox.Timedout", `Task timed out after ${this.options.timeoutMs / 1000} seconds`));
+        // A timed-out sandbox is not reused: its handler may still be running.
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+          void worker.terminate();
+        }
+      }, this.options.timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      worker.postMessage({ id, event, deadline });
+    });
+  }
+
+  async close() {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    if (worker) await worker.terminate();
+    this.failAll("Runtime.Closed", "the function was shut down");
+  }
+}

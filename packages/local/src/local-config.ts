@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** What a running local pipeline publishes for scripts and other CLI commands: `<dataDir>/local.json`. */
+export interface LocalInfo {
+  endpoint: string;
+  /** The local write key, in plain text: it only guards this machine's pipeline. */
+  writeKey: string;
+  sourceId: string;
+  streamName: string;
+  bucket: string;
+  kinesisEndpoint: string;
+  s3Endpoint: string;
+  region: string;
+  pid: number;
+  startedAt: string;
+}
+
+export const DEFAULT_DATA_DIR = ".eventlake";
+export const LOCAL_STREAM_NAME = "eventlake-local";
+export const LOCAL_BUCKET = "eventlake-local-lake";
+export const LOCAL_SOURCE_ID = "local";
+export const LOCAL_REGION = "us-east-1";
+
+export function resolveDataDir(option: string | undefined): string {
+  return resolve(option ?? process.env.EVENTLAKE_DATA_DIR ?? DEFAULT_DATA_DIR);
+}
+
+/** Writes a file so readers never see it half-written. */
+export function writeFileAtomic(path: string, content: string) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/** The local write key: generated once on first start and kept in the data directory. */
+export function localWriteKey(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, "write-key");
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    const key = `wk_local_${randomBytes(24).toString("base64url")}`;
+    writeFileSync(path, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
+
+export function writeLocalInfo(dataDir: string, info: LocalInfo) {
+  writeFileAtomic(join(dataDir, "local.json"), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readLocalInfo(dataDir: string): LocalInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, "local.json"), "utf8")) as LocalInfo;
+  } catch {
+    return undefined;
+  }
+}

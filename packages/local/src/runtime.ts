@@ -1,0 +1,157 @@
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { clientConfig } from "@eventlake/adapters/aws-config";
+import { hashWriteKey } from "@eventlake/core/ingest/auth";
+import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { startLocalHttpApi, type LocalHttpApi } from "./api-gateway";
+import { startLocalKinesis } from "./kinesis";
+import { LocalLambda } from "./lambda/local-lambda";
+import {
+  LOCAL_BUCKET,
+  LOCAL_REGION,
+  LOCAL_SOURCE_ID,
+  LOCAL_STREAM_NAME,
+  localWriteKey,
+  writeLocalInfo,
+  type LocalInfo,
+} from "./local-config";
+import { startLocalS3 } from "./s3/server";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface LocalPipelineOptions {
+  dataDir: string;
+  host?: string;
+  /** Port of the ingest endpoint; 0 picks a free one. */
+  port?: number;
+  /** Starting shard count of a new local stream (an existing stream keeps its shards). */
+  shards?: number;
+  /** Kinesis's per-shard write limits, on by default. */
+  shardLimits?: boolean;
+  /** API stage throttling as configured for the stage, on by default. */
+  apiThrottling?: boolean;
+  /** Extra environment for the functions (tests use it to tune limits). */
+  functionEnv?: Record<string, string>;
+  /** Where runtime messages go (not the functions' logs, which go to <dataDir>/logs/). */
+  log?: (line: string) => void;
+}
+
+export interface LocalPipeline {
+  info: LocalInfo;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+async function ensureStream(client: KinesisClient, shards: number) {
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: LOCAL_STREAM_NAME, ShardCount: shards }));
+  } catch (error) {
+    if ((error as Error).name !== "ResourceInUseException") throw error;
+  }
+  for (let i = 0; i < 100; i++) {
+    const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: LOCAL_STREAM_NAME }));
+    if (summary.StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`local stream ${LOCAL_STREAM_NAME} did not become ACTIVE`);
+}
+
+async function ensureBucket(client: S3Client) {
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw error;
+  }
+}
+
+/**
+ * Starts the pipeline on this machine: the S3 and Kinesis stand-ins persisting under the data directory, the ingest
+ * function in its own sandbox, and the HTTP API in front of it. Everything the AWS stacks would configure comes from
+ * the same stage settings ("local").
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const { dataDir } = options;
+  const log = options.log ?? (() => undefined);
+  const stage = stageConfig("local");
+  mkdirSync(join(dataDir, "logs"), { recursive: true });
+
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const s3 = await startLocalS3({ rootDir: join(dataDir, "s3"), host: "127.0.0.1", port: 0 });
+    closers.push(() => s3.close());
+    const kinesis = await startLocalKinesis({ dataDir: join(dataDir, "kinesis"), host: "127.0.0.1", port: 0, limits: options.shardLimits ?? true });
+    closers.push(() => kinesis.close());
+
+    const kinesisClient = new KinesisClient(clientConfig({ region: LOCAL_REGION, endpoint: kinesis.endpoint }));
+    const s3Client = new S3Client({ ...clientConfig({ region: LOCAL_REGION, endpoint: s3.endpoint }), forcePathStyle: true });
+    await ensureStream(kinesisClient, options.shards ?? stage.stream.shards);
+    await ensureBucket(s3Client);
+    kinesisClient.destroy();
+    s3Client.destroy();
+
+    const writeKey = localWriteKey(dataDir);
+    const functionLog: WriteStream = createWriteStream(join(dataDir, "logs", "functions.log"), { flags: "a" });
+    closers.push(() => new Promise<void>((resolve) => functionLog.end(() => resolve())));
+
+    const ingest = new LocalLambda({
+      functionName: "eventlake-local-ingest",
+      handlerFile: join(REPO_ROOT, "functions", "ingest.ts"),
+      timeoutMs: stage.ingest.timeoutSeconds * 1000,
+      memoryMb: stage.ingest.memoryMb,
+      region: LOCAL_REGION,
+      env: {
+        EVENTLAKE_STREAM_NAME: LOCAL_STREAM_NAME,
+        EVENTLAKE_LAKE_BUCKET: LOCAL_BUCKET,
+        EVENTLAKE_KINESIS_ENDPOINT: kinesis.endpoint,
+        EVENTLAKE_S3_ENDPOINT: s3.endpoint,
+        EVENTLAKE_WRITE_KEYS: JSON.stringify({ [LOCAL_SOURCE_ID]: hashWriteKey(writeKey).toString("hex") }),
+        EVENTLAKE_SCHEMA_DIR: join(REPO_ROOT, "schemas"),
+        POWERTOOLS_SERVICE_NAME: "ingest",
+        EVENTLAKE_METRICS_NAMESPACE: metricsNamespace("local"),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        PATH: process.env.PATH ?? "",
+        ...options.functionEnv,
+      },
+      onLogLine: (line) => functionLog.write(`${line}\n`),
+    });
+    closers.push(() => ingest.close());
+
+    const api: LocalHttpApi = await startLocalHttpApi({
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      routeKeyOf: (method, path) => `${method} ${path}`,
+      integration: (event: APIGatewayProxyEventV2) => ingest.invoke<APIGatewayProxyStructuredResultV2>(event),
+      ...(options.apiThrottling === false
+        ? {}
+        : { throttle: { rateLimit: stage.api.throttlingRateLimit, burstLimit: stage.api.throttlingBurstLimit } }),
+      onError: (error) => log(`ingest function failed: ${(error as Error).message}`),
+    });
+    closers.push(() => api.close());
+
+    const info: LocalInfo = {
+      endpoint: api.url,
+      writeKey,
+      sourceId: LOCAL_SOURCE_ID,
+      streamName: LOCAL_STREAM_NAME,
+      bucket: LOCAL_BUCKET,
+      kinesisEndpoint: kinesis.endpoint,
+      s3Endpoint: s3.endpoint,
+      region: LOCAL_REGION,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    writeLocalInfo(dataDir, info);
+    return { info, dataDir, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
