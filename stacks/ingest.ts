@@ -1,0 +1,57 @@
+/**
+ * The ingest function (functions/ingest.ts): authenticates, validates and normalizes events, writes them to the
+ * stream with PutRecords, and spills what the stream cannot take to `fallback/` in the lake.
+ *
+ * IAM, exactly the calls it makes: kinesis:PutRecords on the stream, s3:PutObject under `<lake>/fallback/`,
+ * kms:GenerateDataKey on the stream's key only if it is customer-managed. Names reach it through `environment`; the
+ * only link is the WriteKeys secret (linking the stream or the bucket would grant `kinesis:*` / `s3:*`).
+ * SST adds AWSLambdaBasicExecutionRole (its own log group). The role trusts only lambda.amazonaws.com (defaults.ts).
+ */
+import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
+import { grant, objectsUnder } from "./iam";
+import type { Lake } from "./lake";
+import type { Secrets } from "./secrets";
+import { logRetention, type Stage } from "./stage";
+import { streamKeyGrants, type Stream } from "./stream";
+
+export interface IngestDeps {
+  stream: Stream;
+  lake: Lake;
+  secrets: Secrets;
+}
+
+export function createIngest(stage: Stage, { stream, lake, secrets }: IngestDeps) {
+  const { ingest } = stage.config;
+  return new sst.aws.Function("Ingest", {
+    description: `eventlake ${stage.name}: HTTP API -> Kinesis`,
+    handler: "functions/ingest.handler",
+    runtime: "nodejs22.x",
+    architecture: ingest.architecture,
+    memory: `${ingest.memoryMb} MB`,
+    timeout: `${ingest.timeoutSeconds} seconds`,
+    ...(ingest.reservedConcurrency !== undefined ? { concurrency: { reserved: ingest.reservedConcurrency } } : {}),
+    logging: { retention: logRetention(ingest.logRetentionDays) },
+    // The event schema registry is read from disk at cold start (EVENTLAKE_SCHEMA_DIR, relative to /var/task).
+    copyFiles: [{ from: "schemas", to: "schemas" }],
+    environment: {
+      EVENTLAKE_STREAM_NAME: stream.name,
+      EVENTLAKE_LAKE_BUCKET: lake.lake.name,
+      EVENTLAKE_FALLBACK_PREFIX: LAKE_PREFIXES.fallback,
+      EVENTLAKE_SCHEMA_DIR: "schemas",
+      EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
+      POWERTOOLS_SERVICE_NAME: "ingest",
+      POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: ingest.logLevel,
+      POWERTOOLS_LOGGER_SAMPLE_RATE: String(ingest.debugSampleRate),
+      POWERTOOLS_LOGGER_LOG_EVENT: "false",
+    },
+    permissions: [
+      grant(["kinesis:PutRecords"], [stream.arn]),
+      ...streamKeyGrants(stage, "produce"),
+      grant(["s3:PutObject"], [objectsUnder(lake.lake.arn, LAKE_PREFIXES.fallback)]),
+    ],
+    link: [secrets.writeKeys],
+  });
+}
+
+export type Ingest = ReturnType<typeof createIngest>;

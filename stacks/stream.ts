@@ -1,0 +1,49 @@
+/**
+ * The event stream (Kinesis Data Streams): capacity mode per stage (provisioned with a starting shard count, which
+ * the autoscaler then owns, or on-demand), retention, server-side encryption with KMS, enhanced (shard-level)
+ * monitoring. Production stages keep the stream when the stage is removed.
+ *
+ * KMS: the AWS-managed key `alias/aws/kinesis` by default (see AWS_MANAGED_KINESIS_KEY): encrypted at rest with no
+ * key policy to maintain and no `kms:*` grant for producers or consumers. A stage may name a customer-managed key
+ * ARN instead; `streamKeyGrants` then gives the producer `kms:GenerateDataKey` on exactly that key.
+ */
+import { AWS_MANAGED_KINESIS_KEY } from "@eventlake/core/stage-config";
+import { grant, type Grant } from "./iam";
+import type { Stage } from "./stage";
+
+export function createStream(stage: Stage) {
+  const { stream } = stage.config;
+  return new sst.aws.KinesisStream(
+    "Events",
+    {
+      transform: {
+        stream: (args, opts) => {
+          args.retentionPeriod = stream.retentionHours;
+          args.encryptionType = "KMS";
+          args.kmsKeyId = stream.kmsKeyId;
+          args.shardLevelMetrics = [...stream.shardLevelMetrics];
+          // Consumers (Firehose, Glue) are registered by later stacks; dev stages may delete the stream regardless.
+          args.enforceConsumerDeletion = !stage.config.removal.retainData;
+          if (stream.mode === "provisioned") {
+            args.streamModeDetails = { streamMode: "PROVISIONED" };
+            args.shardCount = stream.shards;
+            // The autoscaler changes the shard count at run time: a deploy must not reset it.
+            opts.ignoreChanges = [...(opts.ignoreChanges ?? []), "shardCount"];
+          } else {
+            args.streamModeDetails = { streamMode: "ON_DEMAND" };
+          }
+        },
+      },
+    },
+    stage.dataOptions,
+  );
+}
+
+export type Stream = ReturnType<typeof createStream>;
+
+/** KMS grants a producer needs to write to the stream: none with the AWS-managed key. */
+export function streamKeyGrants(stage: Stage, use: "produce" | "consume"): Grant[] {
+  const keyId = stage.config.stream.kmsKeyId;
+  if (keyId === AWS_MANAGED_KINESIS_KEY) return [];
+  return [grant([use === "produce" ? "kms:GenerateDataKey" : "kms:Decrypt"], [keyId])];
+}

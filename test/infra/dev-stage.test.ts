@@ -1,0 +1,7 @@
+/**
+ * `sst deploy --stage dev` (and any personal stage) under Pulumi mocks: development settings, everything cleaned up
+ * on removal, no alarm subscription unless an address is given, WriteKeys deployable before it is set.
+ */
+import { stageSuite } from "./stage-suite";
+
+stageSuite("dev", { env: { EVENTLAKE_ALARM_EMAIL: undefined, SST_SECRET_WriteKeys: undefined } }, {});

@@ -1,0 +1,70 @@
+/**
+ * The least-privilege guards themselves: the policy checker used by the stage suites must catch every form of
+ * wildcard grant, and the stacks' grant() helper must refuse to build one.
+ */
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { stageConfig } from "@eventlake/core/stage-config";
+import { ROOT, type PolicyDocument, type PolicyStatement } from "./harness";
+import { leastPrivilegeViolations } from "./iam-rules";
+
+const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/events";
+const doc = (...Statement: PolicyStatement[]): { owner: string; kind: string; document: PolicyDocument }[] => [
+  { owner: "role", kind: "inline", document: { Version: "2012-10-17", Statement } },
+];
+const reasons = (...statements: PolicyStatement[]) => leastPrivilegeViolations(doc(...statements)).map((v) => v.reason);
+
+interface IamModule {
+  grant(actions: string[], resources: string[]): { actions: string[]; resources: string[] };
+}
+interface StreamModule {
+  streamKeyGrants(stage: unknown, use: "produce" | "consume"): { actions: string[]; resources: string[] }[];
+}
+const importStack = (file: string): Promise<unknown> => import(/* @vite-ignore */ join(ROOT, "stacks", file));
+
+describe("least-privilege checker", () => {
+  it.each([["*"], ["kinesis:*"], ["s3:*"], ["s3:Put*"], ["kinesis:Put?ecords"]])("flags the wildcard action %s", (action) => {
+    expect(reasons({ Effect: "Allow", Action: [action], Resource: [STREAM] })).toContain(`wildcard action "${action}"`);
+  });
+
+  it("flags NotAction and data actions on every resource", () => {
+    expect(reasons({ Effect: "Allow", NotAction: ["iam:*"], Resource: ["*"] })[0]).toMatch(/NotAction/);
+    expect(reasons({ Effect: "Allow", Action: ["kinesis:PutRecords"], Resource: ["*"] })).toEqual([
+      "data actions kinesis:PutRecords on every resource",
+    ]);
+    expect(reasons({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::*"] })).toHaveLength(1);
+  });
+
+  it("accepts exact actions on named resources, non-data actions on *, and Deny statements", () => {
+    expect(
+      reasons(
+        { Effect: "Allow", Action: ["kinesis:PutRecords"], Resource: [STREAM] },
+        { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::lake/fallback/*"] },
+        { Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"] },
+        { Effect: "Deny", Action: ["s3:*"], Resource: ["arn:aws:s3:::lake"], Principal: "*" },
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("stacks/iam.ts grant()", () => {
+  it("refuses wildcard actions at build time", async () => {
+    const { grant } = (await importStack("iam.ts")) as IamModule;
+    for (const action of ["*", "kinesis:*", "s3:Put*", "kinesis"]) {
+      expect(() => grant([action], [STREAM])).toThrow(/not an exact action/);
+    }
+    expect(grant(["kinesis:PutRecords"], [STREAM])).toEqual({ actions: ["kinesis:PutRecords"], resources: [STREAM] });
+  });
+});
+
+describe("stream KMS grants", () => {
+  it("needs none with the AWS-managed key, and exactly kms:GenerateDataKey on a customer-managed key", async () => {
+    const { streamKeyGrants } = (await importStack("stream.ts")) as StreamModule;
+    const dev = stageConfig("dev");
+    expect(streamKeyGrants({ config: dev }, "produce")).toEqual([]);
+    const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const cmk = { config: { ...dev, stream: { ...dev.stream, kmsKeyId: key } } };
+    expect(streamKeyGrants(cmk, "produce")).toEqual([{ actions: ["kms:GenerateDataKey"], resources: [key] }]);
+    expect(streamKeyGrants(cmk, "consume")).toEqual([{ actions: ["kms:Decrypt"], resources: [key] }]);
+  });
+});

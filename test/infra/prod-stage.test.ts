@@ -1,0 +1,26 @@
+/**
+ * `sst deploy --stage prod` under Pulumi mocks, with what a production deploy must provide: the WriteKeys secret
+ * (`sst secret set`) and the alarm email (EVENTLAKE_ALARM_EMAIL). Protected, data retained, provisioned stream.
+ */
+import { describe, expect, it } from "vitest";
+import { stageConfig } from "@eventlake/core/stage-config";
+import { stageSuite } from "./stage-suite";
+
+const alarmEmail = "oncall@example.com";
+
+stageSuite(
+  "prod",
+  { env: { EVENTLAKE_ALARM_EMAIL: alarmEmail, SST_SECRET_WriteKeys: JSON.stringify({ web: "0".repeat(64) }) } },
+  { alarmEmail },
+);
+
+describe('stage "prod": production invariants (SPEC 3, 8)', () => {
+  const cfg = stageConfig("prod");
+  it("is protected, keeps its data, and runs a provisioned stream with 7 days of retention", () => {
+    expect(cfg.removal).toEqual({ protect: true, retainData: true });
+    expect(cfg.stream.mode).toBe("provisioned");
+    expect(cfg.stream.retentionHours).toBeGreaterThanOrEqual(168);
+    expect(cfg.ingest.reservedConcurrency).toBeGreaterThan(0);
+    expect(cfg.alarms.requireEmail).toBe(true);
+  });
+});
