@@ -20,6 +20,7 @@ import {
   type LocalInfo,
 } from "./local-config";
 import { startLocalS3 } from "./s3/server";
+import { LOCAL_COMPONENTS } from "./components";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -44,6 +45,32 @@ export interface LocalPipeline {
   info: LocalInfo;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/** What every local component gets: where things are, the stage settings, and a way to run functions. */
+export interface PipelineContext {
+  dataDir: string;
+  stage: ReturnType<typeof stageConfig>;
+  region: string;
+  streamName: string;
+  bucket: string;
+  kinesisEndpoint: string;
+  s3Endpoint: string;
+  /** The repository root (handler files are resolved from it). */
+  repoRoot: string;
+  /** Runtime messages (not function logs). */
+  log: (line: string) => void;
+  /**
+   * A Lambda function from its handler file, run in its own sandbox with the environment the stacks would give it
+   * (plus the local endpoints); its output goes to <dataDir>/logs/functions.log.
+   */
+  createFunction(options: { name: string; handler: string; env?: Record<string, string>; timeoutSeconds: number; memoryMb?: number }): LocalLambda;
+}
+
+/** A part of the local pipeline started after the ingest path (Firehose, curator, scheduler ...). */
+export interface LocalComponent {
+  name: string;
+  start(ctx: PipelineContext): Promise<{ close(): Promise<void> }>;
 }
 
 async function ensureStream(client: KinesisClient, shards: number) {
@@ -74,7 +101,7 @@ async function ensureBucket(client: S3Client) {
  * function in its own sandbox, and the HTTP API in front of it. Everything the AWS stacks would configure comes from
  * the same stage settings ("local").
  */
-export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+export async function startLocalPipeline(options: LocalPipelineOptions, components: readonly LocalComponent[] = LOCAL_COMPONENTS): Promise<LocalPipeline> {
   const { dataDir } = options;
   const log = options.log ?? (() => undefined);
   const stage = stageConfig("local");
@@ -101,28 +128,53 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const functionLog: WriteStream = createWriteStream(join(dataDir, "logs", "functions.log"), { flags: "a" });
     closers.push(() => new Promise<void>((resolve) => functionLog.end(() => resolve())));
 
-    const ingest = new LocalLambda({
-      functionName: "eventlake-local-ingest",
-      handlerFile: join(REPO_ROOT, "functions", "ingest.ts"),
-      timeoutMs: stage.ingest.timeoutSeconds * 1000,
-      memoryMb: stage.ingest.memoryMb,
+    const ctx: PipelineContext = {
+      dataDir,
+      stage,
       region: LOCAL_REGION,
+      streamName: LOCAL_STREAM_NAME,
+      bucket: LOCAL_BUCKET,
+      kinesisEndpoint: kinesis.endpoint,
+      s3Endpoint: s3.endpoint,
+      repoRoot: REPO_ROOT,
+      log,
+      createFunction: (fn) => {
+        const lambda = new LocalLambda({
+          functionName: `eventlake-local-${fn.name}`,
+          handlerFile: join(REPO_ROOT, fn.handler),
+          timeoutMs: fn.timeoutSeconds * 1000,
+          memoryMb: fn.memoryMb ?? 512,
+          region: LOCAL_REGION,
+          env: {
+            // What the stacks give every function, pointed at the local stand-ins.
+            EVENTLAKE_STREAM_NAME: LOCAL_STREAM_NAME,
+            EVENTLAKE_LAKE_BUCKET: LOCAL_BUCKET,
+            EVENTLAKE_KINESIS_ENDPOINT: kinesis.endpoint,
+            EVENTLAKE_S3_ENDPOINT: s3.endpoint,
+            EVENTLAKE_METRICS_NAMESPACE: metricsNamespace("local"),
+            POWERTOOLS_SERVICE_NAME: fn.name,
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+            PATH: process.env.PATH ?? "",
+            ...fn.env,
+            ...options.functionEnv,
+          },
+          onLogLine: (line) => functionLog.write(`${line}\n`),
+        });
+        closers.push(() => lambda.close());
+        return lambda;
+      },
+    };
+
+    const ingest = ctx.createFunction({
+      name: "ingest",
+      handler: "functions/ingest.ts",
+      timeoutSeconds: stage.ingest.timeoutSeconds,
+      memoryMb: stage.ingest.memoryMb,
       env: {
-        EVENTLAKE_STREAM_NAME: LOCAL_STREAM_NAME,
-        EVENTLAKE_LAKE_BUCKET: LOCAL_BUCKET,
-        EVENTLAKE_KINESIS_ENDPOINT: kinesis.endpoint,
-        EVENTLAKE_S3_ENDPOINT: s3.endpoint,
         EVENTLAKE_WRITE_KEYS: JSON.stringify({ [LOCAL_SOURCE_ID]: hashWriteKey(writeKey).toString("hex") }),
         EVENTLAKE_SCHEMA_DIR: join(REPO_ROOT, "schemas"),
-        POWERTOOLS_SERVICE_NAME: "ingest",
-        EVENTLAKE_METRICS_NAMESPACE: metricsNamespace("local"),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        PATH: process.env.PATH ?? "",
-        ...options.functionEnv,
       },
-      onLogLine: (line) => functionLog.write(`${line}\n`),
     });
-    closers.push(() => ingest.close());
 
     const api: LocalHttpApi = await startLocalHttpApi({
       host: options.host ?? "127.0.0.1",
@@ -148,6 +200,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
+    // The rest of the pipeline, in data-flow order; each stops before the parts it depends on.
+    for (const component of components) {
+      const started = await component.start(ctx);
+      closers.push(() => started.close());
+    }
     writeLocalInfo(dataDir, info);
     return { info, dataDir, close };
   } catch (error) {
