@@ -56,12 +56,16 @@ export function writeKeyFromAuthorization(authorization: string | undefined): st
  * Maps a presented key to its source id. Hashing first gives fixed-length inputs, and every stored key is
  * compared with timingSafeEqual without stopping early, so timing reveals neither the key nor which source matched.
  */
-export function authenticate(presented: string | undefined, keys: readonly StoredWriteKey[]): string | undefined {
+export function authenticate(
+  presented: string | undefined,
+  keys: readonly StoredWriteKey[],
+  compare: (a: Buffer, b: Buffer) => boolean = timingSafeEqual,
+): string | undefined {
   if (presented === undefined || presented.length === 0 || presented.length > 1024) return undefined;
   const digest = hashWriteKey(presented);
   let match: string | undefined;
   for (const key of keys) {
-    if (timingSafeEqual(digest, key.sha256) && match === undefined) match = key.sourceId;
+    if (compare(digest, key.sha256) && match === undefined) match = key.sourceId;
   }
   return match;
 }

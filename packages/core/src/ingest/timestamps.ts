@@ -11,13 +11,24 @@ export function parseTimestamp(value: unknown): number | undefined {
   }
   if (typeof value !== "string" || value.length > 40) return undefined;
   const m = ISO_DATE_TIME.exec(value);
-  if (!m) return undefined;
+  if (!m || !validCalendarParts(m[1]!, m[2]!)) return undefined;
   // Date.parse takes at most millisecond precision; finer digits are truncated, not rounded.
   const fraction = m[3] ? m[3].slice(0, 4).padEnd(4, "0") : "";
   let zone = m[4]!;
   if (zone.length === 5) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const ms = Date.parse(`${m[1]}T${m[2]}${fraction}${zone.toUpperCase()}`);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Date.parse rolls impossible dates over (2026-02-30 becomes March 2): check the calendar first. */
+function validCalendarParts(date: string, time: string): boolean {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const day = Number(date.slice(8, 10));
+  const [hours, minutes, seconds = 0] = time.split(":").map(Number) as [number, number, number?];
+  if (month < 1 || month > 12 || day < 1 || hours > 23 || minutes > 59 || seconds > 59) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= daysInMonth;
 }
 
 /**
