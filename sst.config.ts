@@ -36,6 +36,14 @@ export default $config({
     const { createStream } = await import("./stacks/stream");
     const { createIngest } = await import("./stacks/ingest");
     const { createApi } = await import("./stacks/api");
+    const { createRawArchive } = await import("./stacks/firehose");
+    const { createCatalog } = await import("./stacks/catalog");
+    const { createCuration } = await import("./stacks/glue");
+    const { createAlarms } = await import("./stacks/alarms");
+    const { createDashboard } = await import("./stacks/dashboard");
+    const { createCompactor } = await import("./stacks/compactor");
+    const { createAutoscaler } = await import("./stacks/autoscaler");
+    const { createWatchdog } = await import("./stacks/watchdog");
 
     const stage = resolveStage($app.stage);
     applyDefaults();
@@ -45,6 +53,26 @@ export default $config({
     const stream = createStream(stage);
     const ingest = createIngest(stage, { stream, lake, secrets });
     const api = createApi(stage, { ingest });
+    // Raw archive: Firehose reads the stream, the transform keeps canonical records byte for byte, gzip NDJSON to raw/.
+    const rawArchive = createRawArchive(stage, { stream, lake });
+    // Curated layer: the catalog (tables with partition projection, Athena workgroup) and the Glue streaming job.
+    const catalog = createCatalog(stage, { lake });
+    const curation = createCuration(stage, { stream, lake });
+    // Compaction: merges the small files of settled curated partitions, hourly (crash-safe, see ARCHITECTURE.md).
+    const compactor = createCompactor(stage, { lake });
+    // Shard autoscaler (UpdateShardCount within AWS's limits) and the job watchdog (keeps the Glue job RUNNING).
+    const autoscaler = createAutoscaler(stage, { stream, lake, alerts });
+    const watchdog = createWatchdog(stage, { job: curation.job, alerts });
+    // Operations: the alarm catalog on what the stage deploys (every function it creates, by catalog key), the
+    // dashboard.
+    const monitored = {
+      stream,
+      deliveryStream: rawArchive.deliveryStream,
+      glueJob: curation.job,
+      functions: { ingest, "firehose-transform": rawArchive.transform, "glue-starter": curation.starter, compactor: compactor.function, autoscaler: autoscaler.function, watchdog: watchdog.function },
+    };
+    const alarms = createAlarms(stage, { topic: alerts.topic, ...monitored });
+    const dashboard = createDashboard(stage, monitored, alarms);
 
     return {
       apiUrl: api.url,
@@ -54,6 +82,16 @@ export default $config({
       assetsBucket: lake.assets.name,
       alarmTopicArn: alerts.topic.arn,
       ingestFunction: ingest.name,
+      compactorFunction: compactor.function.name,
+      autoscalerFunction: autoscaler.function.name,
+      watchdogFunction: watchdog.function.name,
+      rawArchiveStream: rawArchive.deliveryStream.name,
+      rawTransformFunction: rawArchive.transform.name,
+      glueDatabase: catalog.database.name,
+      glueTables: { events: catalog.tables.events.name, quarantine: catalog.tables.quarantine.name, aggregates: catalog.tables.aggregates.name },
+      athenaWorkgroup: catalog.workgroup.name,
+      curationJob: curation.job.name,
+      dashboardUrl: dashboard.url,
     };
   },
 });

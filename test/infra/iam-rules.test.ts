@@ -35,6 +35,15 @@ describe("least-privilege checker", () => {
     expect(reasons({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::*"] })).toHaveLength(1);
   });
 
+  it("allows account-level actions (no resource type) on * by name only, never mixed with data actions", () => {
+    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits"], Resource: ["*"] })).toEqual([]);
+    expect(reasons({ Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: ["*"] })).toEqual([]);
+    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits", "kinesis:UpdateShardCount"], Resource: ["*"] })).toEqual([
+      "data actions kinesis:UpdateShardCount on every resource",
+    ]);
+    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeStreamSummary"], Resource: ["*"] })).toHaveLength(1);
+  });
+
   it("accepts exact actions on named resources, non-data actions on *, and Deny statements", () => {
     expect(
       reasons(

@@ -16,6 +16,15 @@ const DATA_SERVICES = new Set(["kinesis", "firehose", "s3", "glue", "athena", "s
 
 const serviceOf = (action: string) => action.split(":")[0]?.toLowerCase() ?? "";
 
+/**
+ * Actions of data services that have no resource type: AWS only accepts them on "*", and they read account-level
+ * facts, not data (kinesis:DescribeLimits: the account's shard quota and open shard count, for the autoscaler).
+ * Listed by exact name; any other action of a data service on "*" is still a violation.
+ * (cloudwatch:GetMetricData, also "*"-only, needs no entry: CloudWatch is not a data service here, since metrics are
+ * not event data. It reads metrics of any namespace, which is why no data service may be granted like it.)
+ */
+export const ACCOUNT_LEVEL_ACTIONS: ReadonlySet<string> = new Set(["kinesis:DescribeLimits"]);
+
 /** Allow statements that grant a wildcard action (`*`, `s3:*`, `s3:Put*`...), `NotAction`, or data actions on `*`. */
 export function leastPrivilegeViolations(policies: { owner: string; kind: string; document: PolicyDocument }[]): Violation[] {
   const violations: Violation[] = [];
@@ -27,7 +36,7 @@ export function leastPrivilegeViolations(policies: { owner: string; kind: string
       for (const action of statement.Action ?? []) {
         if (action.includes("*") || action.includes("?")) add(`wildcard action "${action}"`);
       }
-      const dataActions = (statement.Action ?? []).filter((a) => DATA_SERVICES.has(serviceOf(a)));
+      const dataActions = (statement.Action ?? []).filter((a) => DATA_SERVICES.has(serviceOf(a)) && !ACCOUNT_LEVEL_ACTIONS.has(a));
       // Identity policies name their resources; a data action on "*" (or NotResource) reaches every stream/bucket.
       if (dataActions.length > 0 && !statement.Principal) {
         if (statement.NotResource) add(`data actions ${dataActions.join(", ")} with NotResource`);

@@ -8,6 +8,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LAKE_PREFIXES, stageConfig, type StageConfig } from "@eventlake/core/stage-config";
 import { allPolicies, policyOf, runStage, type RecordedResource, type RunStageOptions, type Scenario } from "./harness";
 import { describeViolations, leastPrivilegeViolations } from "./iam-rules";
+import { ALARM_TYPES, alarmAssertions, expectedAlarmCount } from "./alarm-assertions";
+import { curatedLayerAssertions, withCuratedLayer } from "./curated-layer";
+import { rawArchiveAssertions, withRawArchive } from "./raw-archive";
+import { compactorAssertions, withCompactor } from "./compactor";
+import { operationsAssertions, withOperations } from "./operations";
 
 export const EXPECTED_ROUTES = [
   "POST /v1/track",
@@ -71,6 +76,12 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
     assetsBucket = s.one(T.bucket, "Assets");
   }, 120_000);
 
+  alarmAssertions(stage, cfg, () => s);
+  curatedLayerAssertions(stage, cfg, () => s);
+  rawArchiveAssertions(stage, cfg, () => s);
+  compactorAssertions(stage, cfg, () => s);
+  operationsAssertions(stage, cfg, () => s);
+
   describe(`stage "${stage}": app and inventory`, () => {
     it("configures the app: name, AWS provider pinned, protection and removal from the stage settings", () => {
       expect(s.app.name).toBe("eventlake");
@@ -106,8 +117,10 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
         [T.route]: EXPECTED_ROUTES.length,
         [T.integration]: EXPECTED_ROUTES.length,
         [T.permission]: EXPECTED_ROUTES.length,
+        [ALARM_TYPES.alarm]: expectedAlarmCount(s, stage, cfg),
+        [ALARM_TYPES.dashboard]: 1,
       };
-      expect(counts).toEqual(expected);
+      expect(counts).toEqual(withOperations(withCompactor(withRawArchive(withCuratedLayer(expected)))));
     });
 
     it("exports the API URL, stream and bucket names and the alarm topic", () => {
@@ -276,8 +289,8 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
     });
 
     it("ships the schema registry and links only the WriteKeys secret (no data resource)", () => {
-      expect(s.builds).toHaveLength(1);
-      const build = s.builds[0]!;
+      const build = s.builds.find((b) => b.handler === "functions/ingest.handler")!;
+      expect(build).toBeDefined();
       expect(build.handler).toBe("functions/ingest.handler");
       expect(build.copyFiles.map((c) => ({ to: c.to, isDir: c.isDir, from: c.from.replace(/\\/g, "/").split("/").pop() }))).toEqual([
         { from: "schemas", to: "schemas", isDir: true },

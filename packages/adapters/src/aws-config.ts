@@ -11,7 +11,7 @@ export interface AwsTarget {
 }
 
 /** Reads the target from the environment the same way on AWS and locally. */
-export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: "KINESIS" | "S3"): AwsTarget {
+export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: "KINESIS" | "S3" | "GLUE" | "CLOUDWATCH" | "SNS"): AwsTarget {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = env[`EVENTLAKE_${service}_ENDPOINT`] || undefined;
   return endpoint ? { region, endpoint } : { region };

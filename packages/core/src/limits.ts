@@ -33,5 +33,23 @@ export const KPL_DEFAULT_MAX_AGGREGATED_BYTES = 51_200;
 export const FIREHOSE = {
   /** Synchronous Lambda invocation payload limit, request and response (3.4). */
   maxLambdaPayloadBytes: 6 * 1024 * 1024,
+  /** Measured: a synchronous invocation's response may be up to 6,291,556 bytes (5, [L11]). */
+  maxLambdaResponseBytes: 6_291_556,
   defaultProcessorRetries: 3,
+  /** Processor (transform) buffering hints: 0.2-3 MB, 0-900 s; defaults 1 MB / 60 s (3.4). */
+  processorBufferSizeMb: { min: 0.2, max: 3, default: 1 },
+  processorBufferIntervalSeconds: { min: 0, max: 900, default: 60 },
+  /** S3 destination buffering hints: 1-128 MB, 0-900 s; defaults 5 MB / 300 s (3.5). */
+  destinationBufferSizeMb: { min: 1, max: 128, default: 5 },
+  destinationBufferIntervalSeconds: { min: 0, max: 900, default: 300 },
+  /** Firehose gives a transform Lambda at most 5 minutes (3.4). */
+  maxTransformTimeoutSeconds: 300,
+  /** Prefix and ErrorOutputPrefix, each, after evaluation (3.6). */
+  maxEvaluatedPrefixChars: 512,
+  /** Prefix and ErrorOutputPrefix as configured (API length constraint). */
+  maxConfiguredPrefixChars: 1024,
+  /** `!{firehose:random-string}` (3.6). */
+  randomStringChars: 11,
+  /** Delivery stream names: 1-64 of [a-zA-Z0-9_.-]. */
+  maxDeliveryStreamNameChars: 64,
 } as const;

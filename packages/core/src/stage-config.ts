@@ -5,6 +5,9 @@
  * Pure data and pure functions only: this module is bundled into `sst.config.ts` and imported by the local runtime,
  * so it must not read the environment, the clock or the file system.
  */
+import { validateCompactionSettings } from "./compaction/config";
+import { validateAutoscalerSettings, type AutoscalerSettings } from "./autoscaler/planner";
+import { parseScheduleExpression, typicalIntervalMs } from "./schedule";
 
 /** Kinesis shard-level ("enhanced") metrics. Each one is billed per shard as a CloudWatch custom metric. */
 export type ShardLevelMetric =
@@ -147,12 +150,44 @@ export interface StageConfig {
     maxWorkers: number;
     /** Micro-batch window. */
     windowSeconds: number;
+    /** Retention of the job's continuous log group (driver and executor logs). */
+    logRetentionDays: LogRetentionDays;
   };
   /** Scheduled functions (the operations issue): EventBridge Scheduler expressions. */
   schedules: {
     autoscaler: string;
     compactor: string;
     watchdog: string;
+  };
+  /**
+   * The shard autoscaler's rules (packages/core/src/autoscaler/planner.ts explains each, and the overload promise
+   * they give). Its bounds are stream.minShards/maxShards; its schedule is schedules.autoscaler.
+   */
+  autoscaler: AutoscalerSettings;
+  /**
+   * The compactor (stacks/compactor.ts, packages/core/src/compaction/): merges small files of settled curated
+   * partitions into ~targetFileMb files. The function's memory, timeout and ephemeral storage come from measurements
+   * written next to the stack (stacks/compactor.ts).
+   */
+  compaction: {
+    /** A partition is settled (compactable) when no writer file in it is younger than this. */
+    settleMinutes: number;
+    /** Merged files are at most this large (by input bytes). */
+    targetFileMb: number;
+    /** Files smaller than this are merged; larger ones are left alone. */
+    smallFileMb: number;
+    /** Inputs per merge: at most 1,000 (their deletion is one DeleteObjects request). */
+    maxFilesPerMerge: number;
+    /** Input bytes merged per run: what the measured throughput does within the timeout, with margin. */
+    maxMbPerRun: number;
+    /** Event days listed per run (0: the whole table; `eventlake compact --lookback-days` for backfills). */
+    lookbackDays: number;
+    /** An intent younger than this may belong to a live run and is left alone; must exceed the timeout. */
+    intentLeaseMinutes: number;
+    memoryMb: number;
+    timeoutSeconds: number;
+    ephemeralStorageMb: number;
+    logRetentionDays: LogRetentionDays;
   };
   alarms: {
     /**
@@ -174,8 +209,22 @@ export interface StageConfig {
     quarantineRate: number;
     /** Lambda errors per 5 minutes, per function. */
     functionErrors: number;
+    /** Lambda throttles per 5 minutes, per function. */
+    functionThrottles: number;
+    /** PutRecords: successful share of records (SuccessfulRecords / TotalRecords) below which the alarm fires. */
+    putRecordsSuccessRatio: number;
+    /** Records refused by the stream's write limits (WriteProvisionedThroughputExceeded) per minute tolerated. */
+    writeThrottledRecordsPerMinute: number;
+    /** Firehose transform: successful share of Lambda invocations (ExecuteProcessing.Success) below which it fires. */
+    transformSuccessRatio: number;
   };
 }
+
+/**
+ * The compactor function's size, from measurements (the numbers and the reasoning are in stacks/compactor.ts): its
+ * memory is bounded by design (streamed row groups, multipart parts), so the size does not grow with the data.
+ */
+const COMPACTOR_SIZING = { memoryMb: 1769, timeoutSeconds: 900, ephemeralStorageMb: 512, maxMbPerRun: 2048 } as const;
 
 const dev: StageConfig = {
   removal: { protect: false, retainData: false },
@@ -213,8 +262,35 @@ const dev: StageConfig = {
     transformMemoryMb: 512,
     transformTimeoutSeconds: 120,
   },
-  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 2, windowSeconds: 60 },
+  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 2, windowSeconds: 60, logRetentionDays: 7 },
   schedules: { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" },
+  /** Scale up at 70 % (the user's rule), settle at 50 %, scale down below 30 % for 30 min; CloudWatch: 1-min periods, ~3 min late. */
+  autoscaler: {
+    scaleUpUtilization: 0.7,
+    scaleDownUtilization: 0.3,
+    targetUtilization: 0.5,
+    scaleUpCooldownSeconds: 240,
+    scaleDownCooldownSeconds: 1800,
+    scaleUpWindowSeconds: 420,
+    scaleDownWindowSeconds: 1800,
+    maxIteratorAgeMs: 60_000,
+    reservedScaleUpCalls: 3,
+    metricPeriodSeconds: 60,
+    metricDelaySeconds: 180,
+  },
+  compaction: {
+    settleMinutes: 60,
+    targetFileMb: 128,
+    smallFileMb: 96,
+    maxFilesPerMerge: 1000,
+    maxMbPerRun: COMPACTOR_SIZING.maxMbPerRun,
+    lookbackDays: 3,
+    intentLeaseMinutes: 30,
+    memoryMb: COMPACTOR_SIZING.memoryMb,
+    timeoutSeconds: COMPACTOR_SIZING.timeoutSeconds,
+    ephemeralStorageMb: COMPACTOR_SIZING.ephemeralStorageMb,
+    logRetentionDays: 7,
+  },
   alarms: {
     requireEmail: false,
     iteratorAgeMs: 5 * 60_000,
@@ -223,6 +299,10 @@ const dev: StageConfig = {
     fallbackSpillPeriodMinutes: 5,
     quarantineRate: 0.05,
     functionErrors: 5,
+    functionThrottles: 5,
+    putRecordsSuccessRatio: 0.95,
+    writeThrottledRecordsPerMinute: 0,
+    transformSuccessRatio: 0.9,
   },
 };
 
@@ -263,8 +343,35 @@ const prod: StageConfig = {
     transformMemoryMb: 1024,
     transformTimeoutSeconds: 180,
   },
-  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 10, windowSeconds: 60 },
+  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 10, windowSeconds: 60, logRetentionDays: 90 },
   schedules: { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" },
+  /** Scale up at 70 % (the user's rule), settle at 50 %, scale down below 30 % for 30 min; CloudWatch: 1-min periods, ~3 min late. */
+  autoscaler: {
+    scaleUpUtilization: 0.7,
+    scaleDownUtilization: 0.3,
+    targetUtilization: 0.5,
+    scaleUpCooldownSeconds: 240,
+    scaleDownCooldownSeconds: 1800,
+    scaleUpWindowSeconds: 420,
+    scaleDownWindowSeconds: 1800,
+    maxIteratorAgeMs: 60_000,
+    reservedScaleUpCalls: 3,
+    metricPeriodSeconds: 60,
+    metricDelaySeconds: 180,
+  },
+  compaction: {
+    settleMinutes: 120,
+    targetFileMb: 128,
+    smallFileMb: 96,
+    maxFilesPerMerge: 1000,
+    maxMbPerRun: COMPACTOR_SIZING.maxMbPerRun,
+    lookbackDays: 7,
+    intentLeaseMinutes: 30,
+    memoryMb: COMPACTOR_SIZING.memoryMb,
+    timeoutSeconds: COMPACTOR_SIZING.timeoutSeconds,
+    ephemeralStorageMb: COMPACTOR_SIZING.ephemeralStorageMb,
+    logRetentionDays: 90,
+  },
   alarms: {
     requireEmail: true,
     iteratorAgeMs: 60_000,
@@ -273,12 +380,37 @@ const prod: StageConfig = {
     fallbackSpillPeriodMinutes: 5,
     quarantineRate: 0.01,
     functionErrors: 1,
+    functionThrottles: 1,
+    putRecordsSuccessRatio: 0.95,
+    writeThrottledRecordsPerMinute: 0,
+    transformSuccessRatio: 1,
   },
 };
 
 export const STAGES = {
-  /** The pipeline on one machine (`npm start`): dev's sizes. */
-  local: dev,
+  /**
+   * The pipeline on one machine (`npm start`): dev's sizes, but the raw archive delivers within seconds (Firehose
+   * accepts 0-900 s for both intervals), so what is sent shows up in raw/ while you watch.
+   */
+  local: {
+    ...dev,
+    rawArchive: { ...dev.rawArchive, bufferIntervalSeconds: 5, transformBufferIntervalSeconds: 1 },
+    // The local curator's micro-batch window: curated rows are queryable within about 30 s of being sent.
+    curation: { ...dev.curation, windowSeconds: 30 },
+    // Scheduled functions every minute (AWS's smallest rate) and an autoscaler on 10-second periods read straight
+    // from the local stream's counters (no CloudWatch delay), so `eventlake send` above a shard's limit scales the
+    // stream up within a minute or two and idling scales it back down a few minutes later.
+    schedules: { ...dev.schedules, autoscaler: "rate(1 minute)", watchdog: "rate(1 minute)" },
+    autoscaler: {
+      ...dev.autoscaler,
+      scaleUpCooldownSeconds: 50,
+      scaleDownCooldownSeconds: 120,
+      scaleUpWindowSeconds: 80,
+      scaleDownWindowSeconds: 120,
+      metricPeriodSeconds: 10,
+      metricDelaySeconds: 2,
+    },
+  },
   /** Shared development stage; personal stages (any unknown name) get the same settings. */
   dev,
   prod,
@@ -322,6 +454,10 @@ export function validateStageConfig(config: StageConfig): string[] {
   if (rawArchive.transformBufferSizeMb < 0.2 || rawArchive.transformBufferSizeMb > 3)
     problems.push("rawArchive.transformBufferSizeMb must be in 0.2..3");
   if (rawArchive.transformTimeoutSeconds > 300) problems.push("rawArchive.transformTimeoutSeconds must be <= 300");
+  if (!(rawArchive.transformBufferIntervalSeconds >= 0 && rawArchive.transformBufferIntervalSeconds <= 900))
+    problems.push("rawArchive.transformBufferIntervalSeconds must be in 0..900");
+  if (!int(rawArchive.transformTimeoutSeconds) || rawArchive.transformTimeoutSeconds < 1)
+    problems.push("rawArchive.transformTimeoutSeconds must be an integer >= 1");
   const { infrequentAccessAfterDays: ia, glacierInstantRetrievalAfterDays: gir, expireAfterDays: exp } = lake.raw;
   if (ia !== undefined && ia < 30) problems.push("lake.raw.infrequentAccessAfterDays must be >= 30 (S3 minimum for Standard-IA)");
   if (gir !== undefined && ia !== undefined && gir < ia + 30)
@@ -329,5 +465,31 @@ export function validateStageConfig(config: StageConfig): string[] {
   const lastTransition = Math.max(ia ?? 0, gir ?? 0);
   if (exp !== undefined && (exp < 1 || exp <= lastTransition)) problems.push("lake.raw.expireAfterDays must be >= 1 and after every transition");
   if (config.alarms.email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(config.alarms.email)) problems.push("alarms.email is not an email address");
+  const { curation } = config;
+  if (!int(curation.maxWorkers) || curation.maxWorkers < 2) problems.push("curation.maxWorkers must be an integer >= 2 (Glue's minimum)");
+  if (!int(curation.windowSeconds) || curation.windowSeconds < 1 || curation.windowSeconds > 3600)
+    problems.push("curation.windowSeconds must be an integer in 1..3600");
+  for (const ratioField of ["quarantineRate", "putRecordsSuccessRatio", "transformSuccessRatio"] as const) {
+    const value = config.alarms[ratioField];
+    if (!(value >= 0 && value <= 1)) problems.push(`alarms.${ratioField} must be in 0..1`);
+  }
+  problems.push(...validateCompactionSettings(config.compaction));
+  for (const [name, expression] of Object.entries(config.schedules)) {
+    try {
+      // Seconds are accepted here for the local runtime; the stacks parse strictly (AWS's smallest unit is the minute).
+      parseScheduleExpression(expression, { allowSeconds: true });
+    } catch (err) {
+      problems.push(`schedules.${name}: ${(err as Error).message}`);
+    }
+  }
+  let autoscalerIntervalSeconds: number | undefined;
+  try {
+    const interval = typicalIntervalMs(parseScheduleExpression(config.schedules.autoscaler, { allowSeconds: true }), 0);
+    autoscalerIntervalSeconds = interval === undefined ? undefined : interval / 1000;
+  } catch {
+    // reported above
+  }
+  problems.push(...validateAutoscalerSettings(config.autoscaler, autoscalerIntervalSeconds));
+  if (config.stream.maxShards > 10_000) problems.push("stream.maxShards must be <= 10000 (Kinesis's per-stream limit)");
   return problems;
 }

@@ -20,6 +20,12 @@ export interface LocalInfo {
 export const DEFAULT_DATA_DIR = ".eventlake";
 export const LOCAL_STREAM_NAME = "eventlake-local";
 export const LOCAL_BUCKET = "eventlake-local-lake";
+/** The local assets bucket (operational state: the autoscaler's call history), like the stage's assets bucket. */
+export const LOCAL_ASSETS_BUCKET = "eventlake-local-assets";
+/** The local curator's job name (the watchdog's EVENTLAKE_GLUE_JOB_NAME locally). */
+export const LOCAL_CURATION_JOB = "eventlake-local-curation";
+/** The local alarm topic (the local SNS stand-in started by the scheduler component). */
+export const LOCAL_ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:eventlake-local-alarms";
 export const LOCAL_SOURCE_ID = "local";
 export const LOCAL_REGION = "us-east-1";
 

@@ -65,6 +65,8 @@ export interface PipelineContext {
    * (plus the local endpoints); its output goes to <dataDir>/logs/functions.log.
    */
   createFunction(options: { name: string; handler: string; env?: Record<string, string>; timeoutSeconds: number; memoryMb?: number }): LocalLambda;
+  /** Every function created so far (the ingest function and the components'), e.g. for their metrics. */
+  functions(): readonly LocalLambda[];
 }
 
 /** A part of the local pipeline started after the ingest path (Firehose, curator, scheduler ...). */
@@ -126,6 +128,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
 
     const writeKey = localWriteKey(dataDir);
     const functionLog: WriteStream = createWriteStream(join(dataDir, "logs", "functions.log"), { flags: "a" });
+    const lambdas: LocalLambda[] = [];
     closers.push(() => new Promise<void>((resolve) => functionLog.end(() => resolve())));
 
     const ctx: PipelineContext = {
@@ -161,8 +164,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
           onLogLine: (line) => functionLog.write(`${line}\n`),
         });
         closers.push(() => lambda.close());
+        lambdas.push(lambda);
         return lambda;
       },
+      functions: () => lambdas,
     };
 
     const ingest = ctx.createFunction({

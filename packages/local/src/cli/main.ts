@@ -1,4 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
+import { runCompact } from "./compact";
+import { runCost } from "./cost";
+import { runQuery } from "./query";
 import { runSend } from "./send";
 import { runStatus } from "./status";
 import { runUp } from "./up";
@@ -49,8 +52,47 @@ program
 
 program
   .command("status")
-  .description("show the local stream (shards, records in, throttled writes) and fallback spills")
+  .description("show the local stream (shards, records in, throttled writes), fallback spills, and the raw archive (freshness, deliveries)")
   .option("--json", "print JSON instead of tables", false)
   .action((options) => runStatus({ ...program.opts(), ...options }));
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed > 0) || !Number.isFinite(parsed)) throw new InvalidArgumentError("must be a number > 0");
+  return parsed;
+}
+
+program
+  .command("cost")
+  .description("monthly cost and cost per million events per component on AWS, against the naive design (no aggregation, on-demand stream)")
+  .requiredOption("-e, --events-per-second <n>", "average event rate", positiveNumber)
+  .requiredOption("-s, --event-bytes <bytes>", "average size of one event as written to the stream (canonical JSON)", positiveInt)
+  .option("-r, --events-per-request <n>", "client batching: events per HTTP request", positiveInt, 100)
+  .option("--json", "print JSON instead of tables", false)
+  .action((options) => runCost(options));
+
+program
+  .command("query")
+  .description("SQL (DuckDB) over the local lake: tables events, quarantine, aggregates (Hive partitions year/month/day[/event_type] as strings)")
+  .argument("<sql>", 'the query, e.g. "select event_type, count(*) from events group by 1"')
+  .option("--json", "print JSON lines (one object per row) instead of a table", false)
+  .option("--athena", "print the equivalent Athena query (tables qualified with the stage's Glue database) instead of running it", false)
+  .option("--stage <stage>", "stage whose Glue database --athena names", "dev")
+  .action((sql: string, options) => runQuery({ ...program.opts(), ...options, sql }));
+
+function nonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0) || !Number.isFinite(parsed)) throw new InvalidArgumentError("must be a number >= 0");
+  return parsed;
+}
+
+program
+  .command("compact")
+  .description("run the compactor once on the local lake: merge the small Parquet files of settled curated partitions, print what was merged")
+  .option("--settle-minutes <minutes>", "treat partitions as settled when no file in them is younger than this (default: the stage's)", nonNegativeNumber)
+  .option("--lookback-days <days>", "event days to look at, 0 for every partition (default: the stage's)", positiveInt)
+  .option("--dry-run", "plan and print, write nothing", false)
+  .option("--json", "print the run's full report as JSON", false)
+  .action((options) => runCompact({ ...program.opts(), ...options }));
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,11 @@ import { join } from "node:path";
 import { readKinesisStats } from "../kinesis";
 import { readLocalInfo, resolveDataDir } from "../local-config";
 import { n, table } from "./format";
+import { alarmsStatus, formatAlarmsStatus } from "./alarms-status";
+import { formatRawArchiveStatus, rawArchiveStatus } from "./raw-archive-status";
+import { autoscalerStatus, formatAutoscalerStatus } from "./autoscaler-status";
+import { readCuratorStatus } from "../curator/curator";
+import { formatCuratorStatus } from "./curator-status";
 
 async function isUp(endpoint: string): Promise<boolean> {
   try {
@@ -45,6 +50,10 @@ export async function runStatus(options: { dataDir?: string; json: boolean }) {
     status.fallback = { objects: spillObjects, bytes: spillBytes };
   }
   status.kinesisStats = stats;
+  status.alarms = alarmsStatus(dataDir);
+  status.rawArchive = rawArchiveStatus(dataDir, running);
+  status.curator = readCuratorStatus(dataDir);
+  status.autoscaler = await autoscalerStatus(dataDir, info, running);
 
   if (options.json) {
     console.log(JSON.stringify(status, null, 2));
@@ -60,8 +69,12 @@ export async function runStatus(options: { dataDir?: string; json: boolean }) {
     return [id, open === undefined ? "?" : open ? "open" : "closed", n(s?.recordsIn ?? 0), n(s?.bytesIn ?? 0), n(s?.throttledRecords ?? 0)];
   });
   console.log(`\n${table(rows, ["shard", "state", "records in", "bytes in", "throttled records"])}`);
+  console.log(`\n${formatAutoscalerStatus(status.autoscaler as Awaited<ReturnType<typeof autoscalerStatus>>)}`);
   if (running) {
     const f = status.fallback as { objects: number; bytes: number };
     console.log(`\nfallback   ${f.objects === 0 ? "no spills" : `${n(f.objects)} spill object(s), ${n(f.bytes)} bytes under fallback/ (replay re-injects them)`}`);
   }
+  console.log(`\n${formatRawArchiveStatus(status.rawArchive as ReturnType<typeof rawArchiveStatus>)}`);
+  console.log(`\n${formatCuratorStatus(readCuratorStatus(dataDir))}`);
+  console.log(`\n${formatAlarmsStatus(status.alarms as ReturnType<typeof alarmsStatus>)}`);
 }

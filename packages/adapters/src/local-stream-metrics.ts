@@ -1,0 +1,34 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { counterSampleFiles, datapointsFromCounterSamples, parseCounterSample, type CounterSample } from "@eventlake/core/autoscaler/counter-samples";
+import type { StreamDatapoint } from "@eventlake/core/autoscaler/planner";
+import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
+
+/**
+ * StreamMetricsSource over the local stream layer: the local runtime's sampler persists the local Kinesis's write
+ * counters (bytes, records, throttled records) every second under a samples directory, and this adapter turns
+ * them into per-period sums, as CloudWatch's GetMetricData does on AWS (see core/autoscaler/counter-samples.ts).
+ * Selected by EVENTLAKE_LOCAL_STREAM_METRICS_DIR in the handler; the local stream has no iterator age.
+ */
+export class LocalStreamMetrics implements StreamMetricsSource {
+  constructor(private readonly samplesDir: string) {}
+
+  async read(query: StreamMetricsQuery): Promise<StreamDatapoint[]> {
+    const hour = 3_600_000;
+    const samples: CounterSample[] = [];
+    for (const file of counterSampleFiles(query.streamName, query.startMs - hour, query.endMs + hour)) {
+      let text: string;
+      try {
+        text = await readFile(join(this.samplesDir, file), "utf8");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw err;
+      }
+      for (const line of text.split("\n")) {
+        const sample = line ? parseCounterSample(line) : undefined;
+        if (sample) samples.push(sample);
+      }
+    }
+    return datapointsFromCounterSamples(samples, query.startMs, query.endMs, query.periodSeconds);
+  }
+}

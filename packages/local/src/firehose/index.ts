@@ -1,0 +1,88 @@
+/**
+ * The local raw archive: a Firehose stand-in reading the local stream, invoking the real transform handler
+ * (functions/firehose-transform.ts) in its Lambda sandbox, and delivering gzip NDJSON to the local lake's raw/.
+ */
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { clientConfig } from "@eventlake/adapters/aws-config";
+import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
+import type { LocalComponent } from "../runtime";
+import { localFirehoseConfig, type LocalFirehoseConfig } from "./config";
+import { LocalFirehose } from "./local-firehose";
+import { firehoseStateDir } from "./state";
+
+export { localFirehoseConfig, localFirehoseConfigProblems, type LocalFirehoseConfig } from "./config";
+export { LocalFirehose, type LocalFirehoseOptions, type TransformFunction } from "./local-firehose";
+export { ShardReader, type PollResult } from "./shard-reader";
+export {
+  CheckpointStore,
+  firehoseStateDir,
+  rawFreshnessSeconds,
+  readFirehoseStats,
+  type CheckpointEntry,
+  type FirehoseStats,
+  type ShardCheckpoint,
+} from "./state";
+
+export interface RawArchiveComponentOptions {
+  /** Overrides of the settings derived from the stage (tests shorten the intervals). */
+  config?: Parameters<typeof localFirehoseConfig>[1];
+  /** The transform's handler file, relative to the repository root (tests point it at misbehaving fixtures). */
+  handler?: string;
+  /** The transform's timeout (default: the stage's rawArchive.transformTimeoutSeconds). */
+  transformTimeoutSeconds?: number;
+}
+
+/** The raw archive as a part of the local pipeline (registered in components.ts). */
+export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): LocalComponent {
+  return {
+    name: "raw-archive",
+    async start(ctx) {
+      const config: LocalFirehoseConfig = localFirehoseConfig(ctx.stage, options.config);
+      const fn = ctx.createFunction({
+        name: "firehose-transform",
+        handler: options.handler ?? "functions/firehose-transform.ts",
+        timeoutSeconds: options.transformTimeoutSeconds ?? ctx.stage.rawArchive.transformTimeoutSeconds,
+        memoryMb: ctx.stage.rawArchive.transformMemoryMb,
+        env: { POWERTOOLS_SERVICE_NAME: "firehose-transform", POWERTOOLS_LOGGER_LOG_EVENT: "false" },
+      });
+      const kinesis = new KinesisClient(clientConfig({ region: ctx.region, endpoint: ctx.kinesisEndpoint }));
+      const store = new S3ObjectStore({ bucket: ctx.bucket, target: { region: ctx.region, endpoint: ctx.s3Endpoint } });
+      const firehose = new LocalFirehose({
+        config,
+        kinesis,
+        streamName: ctx.streamName,
+        store,
+        bucket: ctx.bucket,
+        transform: {
+          invoke: (event) => fn.invoke(event),
+          arn: `arn:aws:lambda:${ctx.region}:000000000000:function:${fn.options.functionName}:$LATEST`,
+        },
+        stateDir: firehoseStateDir(ctx.dataDir),
+        region: ctx.region,
+        log: ctx.log,
+      });
+      try {
+        await firehose.start();
+      } catch (error) {
+        kinesis.destroy();
+        store.destroy();
+        throw error;
+      }
+      ctx.log(
+        `raw archive: ${config.deliveryStreamName} -> s3://${ctx.bucket}/${config.prefix.split("/")[0]}/ ` +
+          `(transform every ${config.processor.bufferIntervalMs / 1000} s or ${config.processor.bufferSizeBytes / 1024 / 1024} MB, ` +
+          `objects every ${config.bufferIntervalMs / 1000} s or ${config.bufferSizeBytes / 1024 / 1024} MB)`,
+      );
+      return {
+        async close() {
+          try {
+            await firehose.close();
+          } finally {
+            kinesis.destroy();
+            store.destroy();
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Operations on one machine (registered in components.ts): the scheduler that runs the scheduled functions on
+ * their stage schedules, with what they need around them locally:
+ *  - the stream sampler (the autoscaler's metrics: the local stream's counters over time, see stream-sampler.ts);
+ *  - the local alarm topic (an SNS stand-in: notices are printed and appended to <dataDir>/alerts.log);
+ *  - the local assets bucket (the autoscaler's state);
+ *  - the local job stand-in, when a component registered a job (the watchdog checks and restarts it).
+ * Adding a scheduled function is one entry in SCHEDULED_FUNCTIONS.
+ */
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { clientConfig } from "@eventlake/adapters/aws-config";
+import { AUTOSCALER_CONFIG_ENV, encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
+import { validateAutoscalerSettings, type AutoscalerSettings } from "@eventlake/core/autoscaler/planner";
+import { compactorEnvironment } from "@eventlake/core/compaction/config";
+import { parseScheduleExpression, typicalIntervalMs } from "@eventlake/core/schedule";
+import type { StageConfig } from "@eventlake/core/stage-config";
+import { LOCAL_ALARM_TOPIC_ARN, LOCAL_ASSETS_BUCKET } from "../local-config";
+import type { LocalComponent, PipelineContext } from "../runtime";
+import { noticeLines, startLocalSns } from "../sns/server";
+import { startLocalJobService, localJobsOf } from "./local-jobs";
+import { LocalScheduler, type InvocationRecord, type ScheduledFunction } from "./scheduler";
+import { StreamSampler, streamSamplesDir } from "./stream-sampler";
+
+export { LocalScheduler, type ScheduledFunction, type InvocationRecord } from "./scheduler";
+export { StreamSampler, streamSamplesDir } from "./stream-sampler";
+export { registerLocalJob, supervisedJob, type LocalJob, type LocalJobRun } from "./local-jobs";
+
+/** What a scheduled function's entry can use to build its environment. */
+export interface OperationsContext {
+  ctx: PipelineContext;
+  stage: StageConfig;
+  /** Environment every scheduled function gets locally (stage, assets bucket, alarm topic, endpoints). */
+  common: Record<string, string>;
+  autoscaler: AutoscalerSettings;
+  /** The local job the watchdog watches, if a component registered one. */
+  jobName?: string;
+}
+
+type ScheduledEntry = (o: OperationsContext) => Omit<ScheduledFunction, "schedule"> | undefined;
+
+interface AutoscalerResult {
+  outcome?: string;
+  decision?: { action: string; code: string; current: number; target: number; reason: string };
+  failure?: { step: string; error: string };
+}
+interface WatchdogResult {
+  decision?: { code: string; running: boolean; reason: string };
+  startedRunId?: string;
+  failure?: { step: string; error: string };
+}
+
+/** The scheduled functions, by schedule name (the key of StageConfig.schedules). */
+export const SCHEDULED_FUNCTIONS: Record<keyof StageConfig["schedules"], ScheduledEntry> = {
+  autoscaler: (o) => ({
+    name: "autoscaler",
+    handler: "functions/autoscaler.ts",
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    env: {
+      ...o.common,
+      [AUTOSCALER_CONFIG_ENV]: encodeAutoscalerConfig({ settings: o.autoscaler, bounds: { minShards: o.stage.stream.minShards, maxShards: o.stage.stream.maxShards } }),
+      EVENTLAKE_LOCAL_STREAM_METRICS_DIR: streamSamplesDir(o.ctx.dataDir),
+    },
+    summarize: (r) => {
+      const { decision: d, outcome, failure } = r as AutoscalerResult;
+      if (failure) return `FAILED at ${failure.step}: ${failure.error}`;
+      if (d && outcome === "done") return `${d.action} ${d.current} -> ${d.target} shards (${d.reason})`;
+      return undefined;
+    },
+  }),
+  watchdog: (o) =>
+    o.jobName
+      ? {
+          name: "watchdog",
+          handler: "functions/watchdog.ts",
+          timeoutSeconds: 60,
+          memoryMb: 256,
+          env: { ...o.common, EVENTLAKE_GLUE_JOB_NAME: o.jobName },
+          summarize: (r) => {
+            const { decision: d, startedRunId, failure } = r as WatchdogResult;
+            if (failure) return `FAILED at ${failure.step}: ${failure.error}`;
+            if (d && !d.running) return `${d.code}: ${d.reason}${startedRunId ? ` (started ${startedRunId})` : ""}`;
+            return undefined;
+          },
+        }
+      : undefined,
+  compactor: (o) => ({
+    name: "compactor",
+    handler: "functions/compactor.ts",
+    timeoutSeconds: o.stage.compaction.timeoutSeconds,
+    memoryMb: o.stage.compaction.memoryMb,
+    env: { ...o.common, ...compactorEnvironment(o.stage.compaction) },
+  }),
+};
+
+export interface SchedulerComponentOptions {
+  /** Schedule expressions by function (default: the stage's `schedules`); `rate(N seconds)` is allowed locally. */
+  schedules?: Partial<StageConfig["schedules"]>;
+  /** Autoscaler settings over the stage's (tests use short periods and cool-downs). */
+  autoscaler?: Partial<AutoscalerSettings>;
+  /** Run only these scheduled functions (default: all). */
+  only?: readonly (keyof StageConfig["schedules"])[];
+  /** How often the stream sampler reads the local stream's counters (default 1 s). */
+  samplerIntervalMs?: number;
+  onInvocation?: (record: InvocationRecord) => void;
+}
+
+async function ensureBucket(ctx: PipelineContext, bucket: string): Promise<void> {
+  const s3 = new S3Client({ ...clientConfig({ region: ctx.region, endpoint: ctx.s3Endpoint }), forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw error;
+  } finally {
+    s3.destroy();
+  }
+}
+
+export function schedulerComponent(options: SchedulerComponentOptions = {}): LocalComponent {
+  return {
+    name: "scheduler",
+    async start(ctx) {
+      const closers: (() => Promise<void>)[] = [];
+      const close = async () => {
+        for (const c of closers.reverse()) await c().catch(() => undefined);
+      };
+      try {
+        const stage = ctx.stage;
+        const schedules = { ...stage.schedules, ...options.schedules };
+        const autoscaler = { ...stage.autoscaler, ...options.autoscaler };
+        const interval = typicalIntervalMs(parseScheduleExpression(schedules.autoscaler, { allowSeconds: true }), Date.now());
+        const problems = validateAutoscalerSettings(autoscaler, interval === undefined ? undefined : interval / 1000);
+        if (problems.length > 0) throw new Error(`scheduler: invalid autoscaler settings: ${problems.join("; ")}`);
+
+        await ensureBucket(ctx, LOCAL_ASSETS_BUCKET);
+        const alertsLog = join(ctx.dataDir, "alerts.log");
+        const sns = await startLocalSns({
+          topicArns: [LOCAL_ALARM_TOPIC_ARN],
+          onPublish: (m) => {
+            const lines = noticeLines(m);
+            appendFileSync(alertsLog, `${lines.join("\n")}\n\n`);
+            ctx.log(`notice: ${m.subject ?? m.message.split("\n")[0]}`);
+          },
+        });
+        closers.push(() => sns.close());
+
+        const sampler = new StreamSampler({
+          kinesisDir: join(ctx.dataDir, "kinesis"),
+          samplesDir: streamSamplesDir(ctx.dataDir),
+          streamName: ctx.streamName,
+          intervalMs: options.samplerIntervalMs ?? 1_000,
+          log: ctx.log,
+        });
+        sampler.start();
+        closers.push(() => sampler.close());
+
+        const jobs = localJobsOf(ctx.dataDir);
+        let glueEndpoint: string | undefined;
+        if (jobs.length > 0) {
+          const service = await startLocalJobService({ jobs });
+          glueEndpoint = service.endpoint;
+          closers.push(() => service.close());
+        }
+
+        const common: Record<string, string> = {
+          EVENTLAKE_STAGE: "local",
+          EVENTLAKE_ASSETS_BUCKET: LOCAL_ASSETS_BUCKET,
+          EVENTLAKE_ALARM_TOPIC_ARN: LOCAL_ALARM_TOPIC_ARN,
+          EVENTLAKE_SNS_ENDPOINT: sns.endpoint,
+          ...(glueEndpoint ? { EVENTLAKE_GLUE_ENDPOINT: glueEndpoint } : {}),
+        };
+        const ops: OperationsContext = { ctx, stage, common, autoscaler, ...(jobs[0] ? { jobName: jobs[0].name } : {}) };
+        const scheduler = new LocalScheduler({
+          createFunction: ctx.createFunction,
+          log: ctx.log,
+          ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+        });
+        for (const [name, entry] of Object.entries(SCHEDULED_FUNCTIONS) as [keyof StageConfig["schedules"], ScheduledEntry][]) {
+          if (options.only && !options.only.includes(name)) continue;
+          const fn = entry(ops);
+          if (!fn) {
+            ctx.log(`scheduler: ${name} not scheduled locally (nothing for it to do: no local job registered)`);
+            continue;
+          }
+          scheduler.add({ ...fn, schedule: schedules[name] });
+        }
+        scheduler.start();
+        closers.push(() => scheduler.close());
+        ctx.log(`scheduler: ${scheduler.names().map((n) => `${n} ${schedules[n as keyof typeof schedules]}`).join(", ")}; notices in ${alertsLog}`);
+        return { close, scheduler };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The shard autoscaler (functions/autoscaler.ts): a scheduled function (EventBridge Scheduler through SST's CronV2,
+ * every `schedules.autoscaler`) that reads the stream's metrics, plans with the pure planner
+ * (packages/core/src/autoscaler/planner.ts: its rules and its overload promise) and calls UpdateShardCount.
+ * Its settings come from the stage (`autoscaler`, `stream.minShards/maxShards`) through one environment variable.
+ *
+ * State: the UpdateShardCount history (the 10-per-24 h budget, cool-downs) and the last decisions are one JSON
+ * object in the assets bucket, `ops/autoscaler/<stream>.json` (core/autoscaler/state.ts explains why).
+ *
+ * IAM, exactly the calls it makes:
+ * - cloudwatch:GetMetricData on "*": the action has no resource type (AWS only accepts "*"); it reads metrics, not
+ *   stream data (test/infra/iam-rules.ts treats cloudwatch as a non-data service);
+ * - kinesis:DescribeStreamSummary and kinesis:UpdateShardCount on the stream;
+ * - kinesis:DescribeLimits on "*": an account-level call with no resource (the one kinesis action iam-rules.ts
+ *   allows on "*", by name);
+ * - sns:Publish on the alarm topic;
+ * - s3:GetObject and s3:PutObject on exactly its state object, and s3:ListBucket on the assets bucket limited to
+ *   that one key (s3:prefix): without ListBucket, S3 answers a missing object with 403 instead of 404, and the
+ *   first run could not tell "no state yet" from "access denied".
+ * No retries on the schedule: the next run plans again from fresh metrics.
+ */
+import { AUTOSCALER_CONFIG_ENV, encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
+import { validateAutoscalerSettings } from "@eventlake/core/autoscaler/planner";
+import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
+import { parseScheduleExpression, scheduledEventInput, typicalIntervalMs } from "@eventlake/core/schedule";
+import type { Alerts } from "./alerts";
+import { grant } from "./iam";
+import type { Lake } from "./lake";
+import { logRetention, type Stage } from "./stage";
+import type { Stream } from "./stream";
+
+export interface AutoscalerDeps {
+  stream: Stream;
+  lake: Lake;
+  alerts: Alerts;
+}
+
+/** The Kinesis calls the autoscaler makes on its stream. */
+export const AUTOSCALER_STREAM_ACTIONS = ["kinesis:DescribeStreamSummary", "kinesis:UpdateShardCount"];
+
+/** A schedule expression AWS accepts (no local-only seconds), checked before anything is declared. */
+export function awsSchedule(name: string, expression: string): `rate(${string})` | `cron(${string})` {
+  try {
+    parseScheduleExpression(expression);
+  } catch (err) {
+    throw new Error(`schedules.${name}: ${(err as Error).message}`);
+  }
+  return expression as `rate(${string})`;
+}
+
+export function createAutoscaler(stage: Stage, { stream, lake, alerts }: AutoscalerDeps) {
+  const { config } = stage;
+  const schedule = awsSchedule("autoscaler", config.schedules.autoscaler);
+  const intervalMs = typicalIntervalMs(parseScheduleExpression(schedule), 0);
+  const problems = validateAutoscalerSettings(config.autoscaler, intervalMs === undefined ? undefined : intervalMs / 1000);
+  // Kinesis publishes stream metrics once a minute: on AWS a period is whole minutes (the local stage reads 10 s ones).
+  if (config.autoscaler.metricPeriodSeconds % 60 !== 0) problems.push("autoscaler.metricPeriodSeconds must be a multiple of 60 on AWS");
+  if (problems.length > 0) throw new Error(`stage "${stage.name}": invalid autoscaler settings:\n- ${problems.join("\n- ")}`);
+  const stateKey = stream.name.apply(autoscalerStateKey);
+
+  const cron = new sst.aws.CronV2("Autoscaler", {
+    schedule,
+    event: scheduledEventInput("autoscaler"),
+    function: {
+      description: `eventlake ${stage.name}: Kinesis shard autoscaler`,
+      handler: "functions/autoscaler.handler",
+      runtime: "nodejs22.x",
+      architecture: "arm64",
+      memory: "256 MB",
+      timeout: "60 seconds",
+      // Operations functions keep their logs as long as the ingest function's.
+      logging: { retention: logRetention(config.ingest.logRetentionDays) },
+      environment: {
+        EVENTLAKE_STAGE: stage.name,
+        EVENTLAKE_STREAM_NAME: stream.name,
+        EVENTLAKE_ASSETS_BUCKET: lake.assets.name,
+        EVENTLAKE_ALARM_TOPIC_ARN: alerts.topic.arn,
+        [AUTOSCALER_CONFIG_ENV]: encodeAutoscalerConfig({
+          settings: config.autoscaler,
+          bounds: { minShards: config.stream.minShards, maxShards: config.stream.maxShards },
+        }),
+        EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: "autoscaler",
+        POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        POWERTOOLS_LOGGER_LOG_EVENT: "false",
+      },
+      permissions: [
+        grant(["cloudwatch:GetMetricData"], ["*"]),
+        grant(AUTOSCALER_STREAM_ACTIONS, [stream.arn]),
+        grant(["kinesis:DescribeLimits"], ["*"]),
+        grant(["sns:Publish"], [alerts.topic.arn]),
+        grant(["s3:GetObject", "s3:PutObject"], [$interpolate`${lake.assets.arn}/${stateKey}`]),
+        { ...grant(["s3:ListBucket"], [lake.assets.arn]), conditions: [{ test: "StringEquals", variable: "s3:prefix", values: [stateKey] }] },
+      ],
+    },
+  });
+  return { cron, function: cron.nodes.function, stateKey };
+}
+
+export type Autoscaler = ReturnType<typeof createAutoscaler>;

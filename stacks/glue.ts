@@ -1,0 +1,210 @@
+/**
+ * The curated layer's streaming job (SPEC 5): a Glue streaming job (Spark) that reads the stream and writes
+ * curated Parquet, quarantine rows and aggregates to the lake, running the curation contract compiled to Spark SQL.
+ *
+ * - Job: `gluestreaming`, Glue version pinned from the stage (4.0: the newest AWS documents for streaming and auto
+ *   scaling), G.025X workers with auto scaling (numberOfWorkers is the maximum), one run at a time, continuous
+ *   CloudWatch logging to its own log group, job metrics and observability metrics (consumer lag). No job bookmark
+ *   option: bookmarks do not apply to streaming jobs, the Spark checkpoint does (on the assets bucket).
+ * - Assets (stacks/glue-assets.ts): the script, the runner package (--extra-py-files) and the plan, uploaded under
+ *   content-addressed keys next to each other in the assets bucket.
+ * - Role, exactly what the job does: read the stream (and decrypt with a customer-managed key, if any); put and
+ *   delete objects under the three table prefixes of the lake (a replayed batch overwrites and removes what it no
+ *   longer produces); read its scripts; read and write its checkpoint, state and staging prefixes of the assets
+ *   bucket, and list only under glue/; publish metrics only to the Glue namespace and the stage's; write its logs.
+ *   No Glue catalog permission: the tables use partition projection, the job never touches the catalog.
+ * - Start after deploy: a Glue job resource does not start its job. A small function (functions/glue-starter.ts)
+ *   is invoked by the deploy whenever the job's definition changes (aws.lambda.Invocation); it starts the job, or
+ *   leaves a current run alone, or restarts a run of an older definition. It never fails the deploy for a run that
+ *   is already active.
+ */
+import { createHash } from "node:crypto";
+import { glueTableDefinitions } from "@eventlake/core/curation/contract";
+import { buildGlueAssets } from "./glue-assets";
+import { grant, objectsUnder } from "./iam";
+import { ASSET_PREFIXES, type Lake } from "./lake";
+import { logRetention, type Stage } from "./stage";
+import { streamKeyGrants, type Stream } from "./stream";
+
+/** Where the job keeps its files in the assets bucket (folders per job, so several jobs could share the bucket). */
+export const CURATION_JOB_PATHS = {
+  scripts: `${ASSET_PREFIXES.glueScripts}curation/`,
+  checkpoint: `${ASSET_PREFIXES.glueCheckpoints}curation/`,
+  state: "glue/state/curation/",
+  staging: `${ASSET_PREFIXES.glueTemp}curation/staging/`,
+  sparkTemp: `${ASSET_PREFIXES.glueTemp}curation/spark/`,
+} as const;
+
+/** Kinesis read calls of the Glue Kinesis connector (shard discovery, iterators, records). */
+export const KINESIS_READ_ACTIONS = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:ListShards",
+  "kinesis:GetShardIterator",
+  "kinesis:GetRecords",
+];
+
+/** The starter's calls (functions/glue-starter.ts through packages/adapters/src/glue-job-control.ts). */
+export const STARTER_ACTIONS = ["glue:GetJob", "glue:GetJobRuns", "glue:StartJobRun", "glue:BatchStopJobRun"];
+
+/** How long the starter may wait for an outdated run to stop before leaving the start to the watchdog. */
+const STARTER_TIMEOUT = "10 minutes";
+
+export interface CurationDeps {
+  stream: Stream;
+  lake: Lake;
+}
+
+export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
+  const { curation } = stage.config;
+  const account = aws.getCallerIdentityOutput({}).accountId;
+  const partition = aws.getPartitionOutput({}).partition;
+  const region = aws.getRegionOutput({}).region;
+  const jobName = `eventlake-${stage.name}-curation`;
+  const jobArn = $interpolate`arn:${partition}:glue:${region}:${account}:job/${jobName}`;
+  const assetsArn = lake.assets.arn;
+  const below = (prefix: string) => $interpolate`${assetsArn}/${prefix.replace(/\/$/, "")}*`;
+
+  const logGroup = new aws.cloudwatch.LogGroup("CurationLogs", {
+    name: `/aws-glue/jobs/${jobName}`,
+    retentionInDays: curation.logRetentionDays,
+  });
+
+  // Assets: script, runner package, plan.
+  const assets = buildGlueAssets(CURATION_JOB_PATHS.scripts);
+  const script = new aws.s3.BucketObjectv2("CurationScript", {
+    bucket: lake.assets.name,
+    key: assets.script.key,
+    source: new $util.asset.FileAsset(assets.script.path),
+    contentType: "text/x-python",
+  });
+  const runner = new aws.s3.BucketObjectv2("CurationRunner", {
+    bucket: lake.assets.name,
+    key: assets.runner.key,
+    contentBase64: assets.runner.base64,
+    contentType: "application/zip",
+  });
+  const plan = new aws.s3.BucketObjectv2("CurationPlan", {
+    bucket: lake.assets.name,
+    key: assets.plan.key,
+    content: assets.plan.json,
+    contentType: "application/json",
+  });
+
+  // The job's role: trusted by Glue only; exactly the calls above.
+  const role = new aws.iam.Role("CurationJobRole", {
+    description: `eventlake ${stage.name}: the curation Glue streaming job`,
+    assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "glue.amazonaws.com" }),
+  });
+  const lakeTablePrefixes = glueTableDefinitions().map((t) => t.prefix);
+  const workingPrefixes = [CURATION_JOB_PATHS.checkpoint, CURATION_JOB_PATHS.state, `${ASSET_PREFIXES.glueTemp}curation/`];
+  const grants = [
+    { sid: "ReadTheStream", ...grant(KINESIS_READ_ACTIONS, [stream.arn]) },
+    ...streamKeyGrants(stage, "consume").map((g) => ({ sid: "DecryptTheStream", ...g })),
+    { sid: "WriteCuratedTables", ...grant(["s3:PutObject", "s3:DeleteObject"], lakeTablePrefixes.map((p) => objectsUnder(lake.lake.arn, p))) },
+    { sid: "ReadJobScripts", ...grant(["s3:GetObject"], [objectsUnder(assetsArn, CURATION_JOB_PATHS.scripts)]) },
+    // No "/" before "*": also the folder markers Hadoop file systems write next to a folder (curation_$folder$).
+    { sid: "JobWorkingFiles", ...grant(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], workingPrefixes.map(below)) },
+  ];
+  const policy = new aws.iam.RolePolicy("CurationJobPolicy", {
+    role: role.id,
+    policy: aws.iam.getPolicyDocumentOutput({
+      statements: [
+        ...grants.map((g) => ({ sid: g.sid, effect: "Allow", actions: g.actions, resources: g.resources })),
+        {
+          sid: "ListJobFolders",
+          effect: "Allow",
+          actions: grant(["s3:ListBucket"], [assetsArn]).actions,
+          resources: [assetsArn],
+          conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["glue/*"] }],
+        },
+        {
+          sid: "PublishMetrics",
+          effect: "Allow",
+          actions: grant(["cloudwatch:PutMetricData"], ["*"]).actions,
+          resources: ["*"],
+          conditions: [{ test: "StringEquals", variable: "cloudwatch:namespace", values: ["Glue", stage.metricsNamespace] }],
+        },
+        {
+          sid: "WriteLogs",
+          effect: "Allow",
+          actions: grant(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], []).actions,
+          // Its own group (continuous logging), and Glue's default output and error groups.
+          resources: [logGroup.arn, ...["output", "error"].map((g) => $interpolate`arn:${partition}:logs:${region}:${account}:log-group:/aws-glue/jobs/${g}`)].flatMap(
+            (arn) => [arn, $interpolate`${arn}:*`],
+          ),
+        },
+      ],
+    }).json,
+  });
+
+  const defaultArguments = {
+    "--job-language": "python",
+    "--extra-py-files": $interpolate`s3://${lake.assets.name}/${runner.key}`,
+    "--TempDir": $interpolate`s3://${lake.assets.name}/${CURATION_JOB_PATHS.sparkTemp}`,
+    "--enable-auto-scaling": "true",
+    "--enable-metrics": "true",
+    "--enable-observability-metrics": "true",
+    "--enable-continuous-cloudwatch-log": "true",
+    "--enable-continuous-log-filter": "true",
+    "--continuous-log-logGroup": logGroup.name,
+    "--enable-spark-ui": "false",
+    // The runner's own arguments (glue/runner/args.py).
+    "--stream_arn": stream.arn,
+    "--starting_position": "TRIM_HORIZON",
+    "--window_seconds": String(curation.windowSeconds),
+    "--lake_bucket": lake.lake.name,
+    "--assets_bucket": lake.assets.name,
+    "--plan_key": plan.key,
+    "--checkpoint_prefix": CURATION_JOB_PATHS.checkpoint,
+    "--state_prefix": CURATION_JOB_PATHS.state,
+    "--staging_prefix": CURATION_JOB_PATHS.staging,
+    "--metrics_namespace": stage.metricsNamespace,
+  };
+
+  const job = new aws.glue.Job(
+    "CurationJob",
+    {
+      name: jobName,
+      description: `eventlake ${stage.name}: stream -> curated/, quarantine/, aggregates/ (curation contract, Spark SQL)`,
+      roleArn: role.arn,
+      glueVersion: curation.glueVersion,
+      workerType: curation.workerType,
+      numberOfWorkers: curation.maxWorkers,
+      command: { name: "gluestreaming", scriptLocation: $interpolate`s3://${lake.assets.name}/${script.key}`, pythonVersion: "3" },
+      executionProperty: { maxConcurrentRuns: 1 },
+      defaultArguments,
+    },
+    { dependsOn: [policy, plan, runner] },
+  );
+
+  const starter = new sst.aws.Function("CurationStarter", {
+    description: `eventlake ${stage.name}: starts ${jobName} after a deploy`,
+    handler: "functions/glue-starter.handler",
+    runtime: "nodejs22.x",
+    architecture: "arm64",
+    memory: "256 MB",
+    timeout: STARTER_TIMEOUT,
+    logging: { retention: logRetention(curation.logRetentionDays) },
+    environment: { EVENTLAKE_GLUE_JOB_NAME: jobName, POWERTOOLS_SERVICE_NAME: "glue-starter" },
+    permissions: [grant(STARTER_ACTIONS, [jobArn])],
+  });
+
+  // Invoked by the deploy when the job's definition changes (content-addressed assets are part of its arguments).
+  const definition = $resolve([job.arn, job.defaultArguments, job.workerType, job.numberOfWorkers, job.glueVersion]).apply((parts) =>
+    createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32),
+  );
+  new aws.lambda.Invocation(
+    "CurationStart",
+    {
+      functionName: starter.name,
+      input: JSON.stringify({ reason: "deploy", job: jobName }),
+      triggers: { definition, assets: assets.version },
+    },
+    { dependsOn: [job] },
+  );
+
+  return { job, jobName, role, logGroup, starter, assets: { script, runner, plan } };
+}
+
+export type Curation = ReturnType<typeof createCuration>;

@@ -1,0 +1,57 @@
+/**
+ * The job watchdog (functions/watchdog.ts): a scheduled function (CronV2, every `schedules.watchdog`) that keeps the
+ * Glue streaming job RUNNING: when no run is active it starts one (StartJobRun resumes from the job's checkpoint
+ * location, a default argument of the job) and publishes a notice; every run emits JobNotRunning (0 or 1), which
+ * the alarm catalog's job-state alarm watches (packages/core/src/watchdog explains the decision, crash loops
+ * included). The deploy-time starter (stacks/glue.ts) and the watchdog may race to start the job: Glue refuses the
+ * second with ConcurrentRunsExceededException, which both treat as "already running".
+ *
+ * IAM, exactly its calls: glue:GetJobRuns and glue:StartJobRun on the job; sns:Publish on the alarm topic.
+ * To stop the job on purpose, disable this schedule first (or it restarts the job within one interval).
+ */
+import { scheduledEventInput } from "@eventlake/core/schedule";
+import type { Alerts } from "./alerts";
+import { awsSchedule } from "./autoscaler";
+import { grant } from "./iam";
+import { logRetention, type Stage } from "./stage";
+
+export interface WatchdogDeps {
+  /** The Glue streaming job (stacks/glue.ts). */
+  job: { name: $util.Input<string>; arn: $util.Input<string> };
+  alerts: Alerts;
+}
+
+export const WATCHDOG_JOB_ACTIONS = ["glue:GetJobRuns", "glue:StartJobRun"];
+
+export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
+  const schedule = awsSchedule("watchdog", stage.config.schedules.watchdog);
+  const cron = new sst.aws.CronV2("Watchdog", {
+    schedule,
+    event: scheduledEventInput("watchdog"),
+    function: {
+      description: `eventlake ${stage.name}: keeps the Glue streaming job running`,
+      handler: "functions/watchdog.handler",
+      runtime: "nodejs22.x",
+      architecture: "arm64",
+      memory: "256 MB",
+      timeout: "60 seconds",
+      logging: { retention: logRetention(stage.config.ingest.logRetentionDays) },
+      environment: {
+        EVENTLAKE_STAGE: stage.name,
+        EVENTLAKE_GLUE_JOB_NAME: job.name,
+        EVENTLAKE_ALARM_TOPIC_ARN: alerts.topic.arn,
+        // The watchdog alarms once per condition: it needs its own interval.
+        EVENTLAKE_SCHEDULE: schedule,
+        EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: "watchdog",
+        POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        POWERTOOLS_LOGGER_LOG_EVENT: "false",
+      },
+      permissions: [grant(WATCHDOG_JOB_ACTIONS, [job.arn]), grant(["sns:Publish"], [alerts.topic.arn])],
+    },
+  });
+  return { cron, function: cron.nodes.function };
+}
+
+export type Watchdog = ReturnType<typeof createWatchdog>;

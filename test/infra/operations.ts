@@ -1,0 +1,141 @@
+/**
+ * The operations functions of one stage (called by stageSuite on its scenario): the shard autoscaler and the job
+ * watchdog, each a scheduled function (CronV2 on EventBridge Scheduler) with the scheduler's event, its settings
+ * from the stage, and a least-privilege role that names exactly the calls it makes.
+ */
+import { describe, expect, it } from "vitest";
+import { AUTOSCALER_CONFIG_ENV, parseAutoscalerConfig } from "@eventlake/core/autoscaler/config";
+import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
+import { scheduledEventInput } from "@eventlake/core/schedule";
+import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config";
+import { policyOf, type RecordedResource, type Scenario } from "./harness";
+
+export const OPERATIONS_TYPES = {
+  fn: "aws:lambda/function:Function",
+  role: "aws:iam/role:Role",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  code: "aws:s3/bucketObjectv2:BucketObjectv2",
+  schedule: "aws:scheduler/schedule:Schedule",
+} as const;
+
+/** Resources the autoscaler and the watchdog add to a stage, by type: per function, its role and the schedule's. */
+export const OPERATIONS_COUNTS: Readonly<Record<string, number>> = {
+  [OPERATIONS_TYPES.fn]: 2,
+  [OPERATIONS_TYPES.role]: 4,
+  [OPERATIONS_TYPES.logGroup]: 2,
+  [OPERATIONS_TYPES.code]: 2,
+  [OPERATIONS_TYPES.schedule]: 2,
+};
+
+export function withOperations(expected: Record<string, number>): Record<string, number> {
+  const out = { ...expected };
+  for (const [type, n] of Object.entries(OPERATIONS_COUNTS)) out[type] = (out[type] ?? 0) + n;
+  return out;
+}
+
+function scheduledFunction(scenario: () => Scenario, name: "Autoscaler" | "Watchdog") {
+  const fn = () => scenario().one(OPERATIONS_TYPES.fn, `${name}Handler`);
+  const env = () => (fn().inputs.environment as { variables: Record<string, string> }).variables;
+  const statements = () => {
+    const role = scenario().one(OPERATIONS_TYPES.role, `${name}HandlerRole`);
+    expect(fn().inputs.role).toBe(role.state.arn);
+    expect(role.inputs.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]);
+    expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => st.Principal)).toEqual([{ Service: ["lambda.amazonaws.com"] }]);
+    return (role.inputs.inlinePolicies as { policy: string }[]).flatMap((p) => policyOf(p.policy).Statement);
+  };
+  const checkSchedule = (expression: string, key: string) => {
+    const schedule = scenario().one(OPERATIONS_TYPES.schedule, `${name}Schedule`);
+    expect(schedule.inputs).toMatchObject({
+      scheduleExpression: expression,
+      state: "ENABLED",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: { arn: fn().state.arn, retryPolicy: { maximumRetryAttempts: 0 } },
+    });
+    const target = schedule.inputs.target as { input: string; roleArn: string };
+    expect(JSON.parse(target.input)).toEqual(scheduledEventInput(key));
+    const role = scenario().ofType(OPERATIONS_TYPES.role).find((r: RecordedResource) => r.state.arn === target.roleArn)!;
+    expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => st.Principal)).toEqual([{ Service: ["scheduler.amazonaws.com"] }]);
+    const inline = role.inputs.inlinePolicies as { policy: string }[];
+    expect(inline.flatMap((p) => policyOf(p.policy).Statement)).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn().state.arn] }]);
+  };
+  const checkFunction = (handler: string, cfg: StageConfig) => {
+    expect(fn().inputs).toMatchObject({ handler, runtime: "nodejs22.x", architectures: ["arm64"], memorySize: 256, timeout: 60 });
+    const logGroup = scenario().one(OPERATIONS_TYPES.logGroup, `${name}Handler`);
+    expect(logGroup.inputs.retentionInDays).toBe(cfg.ingest.logRetentionDays);
+    expect(fn().inputs.loggingConfig).toMatchObject({ logGroup: logGroup.inputs.name });
+    const build = scenario().builds.find((b) => b.handler === handler)!;
+    expect(Object.keys(build.links)).toEqual([]);
+  };
+  return { fn, env, statements, checkSchedule, checkFunction };
+}
+
+export function operationsAssertions(stage: string, cfg: StageConfig, scenario: () => Scenario) {
+  const bucket = (prefix: string) => scenario().one("aws:s3/bucket:Bucket", prefix);
+  const stream = () => scenario().one("aws:kinesis/stream:Stream", "Events");
+  const topicArn = () => String(scenario().one("aws:sns/topic:Topic").state.arn);
+
+  describe(`stage "${stage}": shard autoscaler`, () => {
+    const a = scheduledFunction(scenario, "Autoscaler");
+
+    it("runs functions/autoscaler.ts on the stage's schedule with the scheduler's event, no retries (the next run plans again)", () => {
+      a.checkSchedule(cfg.schedules.autoscaler, "autoscaler");
+      a.checkFunction("functions/autoscaler.handler", cfg);
+    });
+
+    it("gets the stream, its state bucket, the alarm topic and the stage's rules and bounds through its environment", () => {
+      const env = a.env();
+      expect(env).toMatchObject({
+        EVENTLAKE_STAGE: stage,
+        EVENTLAKE_STREAM_NAME: stream().state.name,
+        EVENTLAKE_ASSETS_BUCKET: bucket("Assets").state.bucket,
+        EVENTLAKE_ALARM_TOPIC_ARN: topicArn(),
+        EVENTLAKE_METRICS_NAMESPACE: metricsNamespace(stage),
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
+        POWERTOOLS_SERVICE_NAME: "autoscaler",
+      });
+      expect(parseAutoscalerConfig(env[AUTOSCALER_CONFIG_ENV], 300)).toEqual({
+        settings: cfg.autoscaler,
+        bounds: { minShards: cfg.stream.minShards, maxShards: cfg.stream.maxShards },
+      });
+    });
+
+    it("may read metrics, describe and reshard its stream, read the account quota, notify, and touch only its state object", () => {
+      const assetsArn = String(bucket("Assets").state.arn);
+      const key = autoscalerStateKey(String(stream().state.name));
+      expect(a.statements()).toEqual([
+        // GetMetricData and DescribeLimits have no resource type: "*" is the only resource AWS accepts.
+        { Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: ["*"] },
+        { Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:UpdateShardCount"], Resource: [stream().state.arn] },
+        { Effect: "Allow", Action: ["kinesis:DescribeLimits"], Resource: ["*"] },
+        { Effect: "Allow", Action: ["sns:Publish"], Resource: [topicArn()] },
+        { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${assetsArn}/${key}`] },
+        // Listing exactly that key lets S3 answer 404 (no state yet) rather than 403 for a missing object.
+        { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [assetsArn], Condition: { StringEquals: { "s3:prefix": [key] } } },
+      ]);
+    });
+  });
+
+  describe(`stage "${stage}": job watchdog`, () => {
+    const w = scheduledFunction(scenario, "Watchdog");
+    const job = () => scenario().one("aws:glue/job:Job", "CurationJob");
+
+    it("runs functions/watchdog.ts on the stage's schedule with the scheduler's event", () => {
+      w.checkSchedule(cfg.schedules.watchdog, "watchdog");
+      w.checkFunction("functions/watchdog.handler", cfg);
+    });
+
+    it("watches the curation job, knows its own schedule, and may only read the job's runs, start it and notify", () => {
+      expect(w.env()).toMatchObject({
+        EVENTLAKE_STAGE: stage,
+        EVENTLAKE_GLUE_JOB_NAME: job().inputs.name,
+        EVENTLAKE_ALARM_TOPIC_ARN: topicArn(),
+        EVENTLAKE_SCHEDULE: cfg.schedules.watchdog,
+        POWERTOOLS_SERVICE_NAME: "watchdog",
+      });
+      expect(w.statements()).toEqual([
+        { Effect: "Allow", Action: ["glue:GetJobRuns", "glue:StartJobRun"], Resource: [job().state.arn] },
+        { Effect: "Allow", Action: ["sns:Publish"], Resource: [topicArn()] },
+      ]);
+    });
+  });
+}
