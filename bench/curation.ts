@@ -167,7 +167,7 @@ export async function printCurationBench(log: (line: string) => void = console.l
   const f = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const r = await benchCuration({ records: Number(process.env.EVENTLAKE_BENCH_CURATION_RECORDS) || undefined, threads: Number(process.env.EVENTLAKE_BENCH_THREADS) || undefined });
   const perSec = (ms: number) => f((r.records / ms) * 1000);
-  log(`Curation throughput: the local engine against DuckDB's direct NDJSON -> Parquet COPY of the same rows`);
+  log(`3. Curation throughput: the local engine against DuckDB's direct NDJSON -> Parquet COPY of the same rows`);
   log(`   ${f(r.records)} stream records (~${f(r.meanRecordBytes)} B; 2% bad rows, 1% duplicates), DuckDB threads=${r.threads}, median of ${r.runs}`);
   log(`   engine   ${f(r.engine.wallMs)} ms  (${perSec(r.engine.wallMs)} records/s; CPU ${f(r.engine.cpuMs)} ms)  -> ${f(r.engine.curated)} curated, ${f(r.engine.quarantined)} quarantined, ${f(r.engine.duplicates)} duplicates`);
   log(`            load ${f(r.engine.loadMs)} ms, statements ${f(r.engine.sqlMs)} ms, Parquet COPY (partitioned) ${f(r.engine.writeMs)} ms, state commit ${f(r.engine.commitMs)} ms`);
