@@ -95,4 +95,13 @@ program
   .option("--json", "print the run's full report as JSON", false)
   .action((options) => runCompact({ ...program.opts(), ...options }));
 
+program
+  .command("verify")
+  .description("loss accounting: reconcile the raw archive, the curated table, quarantine and fallback spills")
+  .option("--json", "print JSON instead of a table", false)
+  .action(async (options) => {
+    const { runVerify } = await import("./verify");
+    await runVerify({ ...program.opts(), ...options });
+  });
+
 await program.parseAsync(process.argv);
