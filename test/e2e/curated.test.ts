@@ -10,14 +10,12 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import type { LocalInfo } from "@eventlake/local";
 import { queryLocalLake } from "@eventlake/local/cli/query";
 import { readCuratorStatus } from "@eventlake/local/curator/curator";
-import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnPipeline } from "../helpers/pipeline-child";
 import { readWholeStream } from "../helpers/stream-reader";
 import { tempDir } from "../helpers/temp-dir";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const tmp = tempDir("e2e-curated");
 let current: ChildProcess | undefined;
 const output: string[] = [];
@@ -34,37 +32,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the pipeline (ingest path + curator with a 300 ms window) in a child process on the test's data directory. */
 function startChild(env: Record<string, string> = {}) {
-  const script = [
-    `const { startLocalPipeline } = await import(${JSON.stringify(join(ROOT, "packages/local/src/runtime.ts"))});`,
-    `const { curatorComponent } = await import(${JSON.stringify(join(ROOT, "packages/local/src/curator/curator.ts"))});`,
-    `const p = await startLocalPipeline({ dataDir: ${JSON.stringify(tmp.dir)}, port: 0, apiThrottling: false, log: (l) => console.log(l) }, [curatorComponent({ windowMs: 300 })]);`,
-    `console.log(JSON.stringify(p.info));`,
-    `process.on("SIGTERM", async () => { await p.close(); process.exit(0); });`,
-  ].join("\n");
-  // A file, not `-e`: the functions' worker threads inherit the process's exec arguments.
-  const file = join(tmp.dir, "pipeline-child.mjs");
-  writeFileSync(file, script);
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+  const run = spawnPipeline({
+    dataDir: tmp.dir,
+    imports: { curatorComponent: "packages/local/src/curator/curator.ts" },
+    components: "[curatorComponent({ windowMs: 300 })]",
+    env,
+    onLine: (line) => output.push(line),
   });
-  current = child;
-  const info = new Promise<LocalInfo>((resolve, reject) => {
-    let pending = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      pending += d.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        output.push(line);
-        if (line.startsWith("{")) resolve(JSON.parse(line) as LocalInfo);
-      }
-    });
-    child.once("exit", (code, signal) => reject(new Error(`pipeline child exited (${code ?? signal}) before starting`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { child, info, exited };
+  current = run.child;
+  return run;
 }
 
 type Request = { batch: Record<string, unknown>[] };

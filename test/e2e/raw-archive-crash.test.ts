@@ -7,17 +7,16 @@
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
-import { startLocalPipeline, type LocalInfo, type LocalPipeline } from "@eventlake/local";
+import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
 import { rawArchiveComponent, readFirehoseStats } from "@eventlake/local/firehose/index";
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnPipeline } from "../helpers/pipeline-child";
 import { readArchiveObjects } from "../helpers/raw-archive";
 import { readWholeStream } from "../helpers/stream-reader";
 import { tempDir } from "../helpers/temp-dir";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const FAST = { config: { bufferIntervalMs: 100, pollIntervalMs: 50, processor: { bufferIntervalMs: 0 } } };
 const tmp = tempDir("e2e-raw-crash");
 let restarted: LocalPipeline | undefined;
@@ -28,30 +27,11 @@ afterAll(async () => {
 });
 
 function startChild() {
-  const script = [
-    `const { startLocalPipeline } = await import(${JSON.stringify(join(ROOT, "packages/local/src/runtime.ts"))});`,
-    `const { rawArchiveComponent } = await import(${JSON.stringify(join(ROOT, "packages/local/src/firehose/index.ts"))});`,
-    `const p = await startLocalPipeline({ dataDir: ${JSON.stringify(tmp.dir)}, port: 0, apiThrottling: false }, [rawArchiveComponent(${JSON.stringify(FAST)})]);`,
-    `console.log(JSON.stringify(p.info));`,
-  ].join("\n");
-  // A file, not `-e`: the functions' worker threads inherit the process's exec arguments.
-  const file = join(tmp.dir, "pipeline-child.mjs");
-  writeFileSync(file, script);
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  return spawnPipeline({
+    dataDir: tmp.dir,
+    imports: { rawArchiveComponent: "packages/local/src/firehose/index.ts" },
+    components: `[rawArchiveComponent(${JSON.stringify(FAST)})]`,
   });
-  const info = new Promise<LocalInfo>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve(JSON.parse(line) as LocalInfo);
-    });
-    child.once("exit", (code) => reject(new Error(`pipeline child exited (${code}) before starting`)));
-  });
-  return { child, info };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

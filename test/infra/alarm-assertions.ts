@@ -16,16 +16,7 @@ import {
 } from "@eventlake/core/alarms/catalog";
 import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config";
 import type { RecordedResource, Scenario } from "./harness";
-
-export const ALARM_TYPES = {
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-  dashboard: "aws:cloudwatch/dashboard:Dashboard",
-  fn: "aws:lambda/function:Function",
-  stream: "aws:kinesis/stream:Stream",
-  topic: "aws:sns/topic:Topic",
-  firehose: "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
-  glueJob: "aws:glue/job:Job",
-} as const;
+import { RESOURCE_TYPES } from "./resource-types";
 
 type Dimensions = Record<string, string>;
 interface MetricQuery {
@@ -46,14 +37,14 @@ export function functionKey(fn: RecordedResource): string {
 
 /** Catalog entries whose resources the scenario has (functions by their keys). */
 function applicableEntries(s: Scenario, stage: string, cfg: StageConfig): AlarmDefinition[] {
-  const keys = s.ofType(ALARM_TYPES.fn).map(functionKey);
+  const keys = s.ofType(RESOURCE_TYPES.fn).map(functionKey);
   const has = (r: string) =>
     r === "stream"
-      ? s.ofType(ALARM_TYPES.stream).length > 0
+      ? s.ofType(RESOURCE_TYPES.stream).length > 0
       : r === "deliveryStream"
-        ? s.ofType(ALARM_TYPES.firehose).length > 0
+        ? s.ofType(RESOURCE_TYPES.firehose).length > 0
         : r === "glueJob"
-          ? s.ofType(ALARM_TYPES.glueJob).length > 0
+          ? s.ofType(RESOURCE_TYPES.glueJob).length > 0
           : keys.includes(r.slice("function:".length));
   return alarmCatalog(stage, cfg, { functions: keys }).filter((def) => alarmResources(def).every(has));
 }
@@ -64,7 +55,7 @@ export function expectedAlarmCount(s: Scenario, stage: string, cfg: StageConfig)
 }
 
 export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () => Scenario) {
-  const byName = (s: Scenario) => new Map(s.ofType(ALARM_TYPES.alarm).map((a) => [String(a.inputs.name), a]));
+  const byName = (s: Scenario) => new Map(s.ofType(RESOURCE_TYPES.alarm).map((a) => [String(a.inputs.name), a]));
   const physical = (s: Scenario, type: string) => s.ofType(type).map((r) => String(r.state.name));
 
   describe(`stage "${stage}": alarms (one catalog)`, () => {
@@ -74,10 +65,10 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
       const entries = applicableEntries(s, stage, cfg);
       expect(entries.map((e) => e.id)).toEqual(expect.arrayContaining(["ingest-fallback-spills", "stream-iterator-age", "stream-write-throttled", "stream-put-success"]));
       const names: Record<string, string | undefined> = {
-        stream: physical(s, ALARM_TYPES.stream)[0],
-        deliveryStream: physical(s, ALARM_TYPES.firehose)[0],
-        glueJob: physical(s, ALARM_TYPES.glueJob)[0],
-        ...Object.fromEntries(s.ofType(ALARM_TYPES.fn).map((fn) => [`function:${functionKey(fn)}`, String(fn.state.name)])),
+        stream: physical(s, RESOURCE_TYPES.stream)[0],
+        deliveryStream: physical(s, RESOURCE_TYPES.firehose)[0],
+        glueJob: physical(s, RESOURCE_TYPES.glueJob)[0],
+        ...Object.fromEntries(s.ofType(RESOURCE_TYPES.fn).map((fn) => [`function:${functionKey(fn)}`, String(fn.state.name)])),
       };
       const bind = (dims: Readonly<Record<string, unknown>>): Dimensions =>
         Object.fromEntries(Object.entries(dims).map(([k, v]) => [k, typeof v === "string" ? v : names[(v as { resource: string }).resource]!]));
@@ -93,7 +84,7 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
           treatMissingData: def.treatMissingData,
         });
         expect(inputs.insufficientDataActions, `${def.id} insufficientDataActions`).toEqual(
-          def.notifyOnInsufficientData ? [s.one(ALARM_TYPES.topic).state.arn] : undefined,
+          def.notifyOnInsufficientData ? [s.one(RESOURCE_TYPES.topic).state.arn] : undefined,
         );
         const refs = metricRefs(def.signal);
         if (def.signal.kind === "metric") {
@@ -124,8 +115,8 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
 
     it("has an errors and a throttles alarm for every function the stacks deploy", () => {
       const s = scenario();
-      const alarms = s.ofType(ALARM_TYPES.alarm);
-      const functions = s.ofType(ALARM_TYPES.fn);
+      const alarms = s.ofType(RESOURCE_TYPES.alarm);
+      const functions = s.ofType(RESOURCE_TYPES.fn);
       expect(functions.length).toBeGreaterThan(0);
       for (const fn of functions) {
         // Passed under its handler's name, so its alarms carry the right runbook.
@@ -144,8 +135,8 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
 
     it("routes every alarm to the stage's topic on ALARM and on OK, with a runbook pointer in the description", () => {
       const s = scenario();
-      const topicArn = s.one(ALARM_TYPES.topic).state.arn;
-      const alarms = s.ofType(ALARM_TYPES.alarm);
+      const topicArn = s.one(RESOURCE_TYPES.topic).state.arn;
+      const alarms = s.ofType(RESOURCE_TYPES.alarm);
       expect(alarms).toHaveLength(expectedAlarmCount(s, stage, cfg));
       for (const alarm of alarms) {
         const id = String(alarm.inputs.name).slice(`eventlake-${stage}-`.length);
@@ -161,21 +152,21 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
   describe(`stage "${stage}": dashboard`, () => {
     it("draws the pipeline from the same resources and shows every alarm's state; its URL is an output", () => {
       const s = scenario();
-      const dashboard: RecordedResource = s.one(ALARM_TYPES.dashboard);
+      const dashboard: RecordedResource = s.one(RESOURCE_TYPES.dashboard);
       expect(dashboard.inputs.dashboardName).toBe(`eventlake-${stage}`);
       const body = JSON.parse(String(dashboard.inputs.dashboardBody)) as { widgets: { type: string; properties: { metrics?: unknown[][]; alarms?: string[]; title?: string } }[] };
       const lines = body.widgets.flatMap((w) => w.properties.metrics ?? []);
       const has = (ns: string, metric: string, value?: string) =>
         lines.some((l) => l[0] === ns && l[1] === metric && (value === undefined || l.includes(value)));
-      const streamName = String(s.one(ALARM_TYPES.stream).state.name);
+      const streamName = String(s.one(RESOURCE_TYPES.stream).state.name);
       for (const metric of ["Requests", "EventsAccepted", "EventsRejected", "RecordsSpilled"]) expect(has(metricsNamespace(stage), metric), metric).toBe(true);
       for (const metric of ["IncomingRecords", "WriteProvisionedThroughputExceeded", "GetRecords.IteratorAgeMilliseconds"]) {
         expect(has("AWS/Kinesis", metric, streamName), metric).toBe(true);
       }
-      for (const fn of s.ofType(ALARM_TYPES.fn)) expect(has("AWS/Lambda", "Errors", String(fn.state.name))).toBe(true);
+      for (const fn of s.ofType(RESOURCE_TYPES.fn)) expect(has("AWS/Lambda", "Errors", String(fn.state.name))).toBe(true);
       expect(lines.some((l) => JSON.stringify(l).includes("EventsQuarantined"))).toBe(true);
       const alarmWidget = body.widgets.find((w) => w.type === "alarm");
-      expect([...(alarmWidget?.properties.alarms ?? [])].sort()).toEqual(s.ofType(ALARM_TYPES.alarm).map((a) => String(a.state.arn)).sort());
+      expect([...(alarmWidget?.properties.alarms ?? [])].sort()).toEqual(s.ofType(RESOURCE_TYPES.alarm).map((a) => String(a.state.arn)).sort());
       expect(String(s.outputs.dashboardUrl)).toBe(
         `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=eventlake-${stage}`,
       );

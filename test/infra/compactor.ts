@@ -10,40 +10,31 @@ import { compactorEnvironment, runConfigFromEnvironment } from "@eventlake/core/
 import { scheduledEventInput } from "@eventlake/core/schedule";
 import { LAKE_PREFIXES, metricsNamespace, type StageConfig } from "@eventlake/core/stage-config";
 import { policyOf, type RecordedResource, type Scenario } from "./harness";
-
-export const COMPACTOR_TYPES = {
-  fn: "aws:lambda/function:Function",
-  role: "aws:iam/role:Role",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  code: "aws:s3/bucketObjectv2:BucketObjectv2",
-  schedule: "aws:scheduler/schedule:Schedule",
-} as const;
+import { RESOURCE_TYPES, addCounts } from "./resource-types";
 
 /** Resources the compactor adds to a stage, by type (stageSuite adds them to its inventory). */
 export const COMPACTOR_COUNTS: Readonly<Record<string, number>> = {
-  [COMPACTOR_TYPES.fn]: 1,
+  [RESOURCE_TYPES.fn]: 1,
   // the function's role; the schedule's (Scheduler invokes the function with it)
-  [COMPACTOR_TYPES.role]: 2,
-  [COMPACTOR_TYPES.logGroup]: 1,
-  [COMPACTOR_TYPES.code]: 1,
-  [COMPACTOR_TYPES.schedule]: 1,
+  [RESOURCE_TYPES.role]: 2,
+  [RESOURCE_TYPES.logGroup]: 1,
+  [RESOURCE_TYPES.object]: 1,
+  [RESOURCE_TYPES.schedule]: 1,
 };
 
 /** Adds the compactor's resources to an expected inventory. */
 export function withCompactor(expected: Record<string, number>): Record<string, number> {
-  const out = { ...expected };
-  for (const [type, n] of Object.entries(COMPACTOR_COUNTS)) out[type] = (out[type] ?? 0) + n;
-  return out;
+  return addCounts(expected, COMPACTOR_COUNTS);
 }
 
 export function compactorAssertions(stage: string, cfg: StageConfig, scenario: () => Scenario) {
-  const fn = () => scenario().one(COMPACTOR_TYPES.fn, "CompactorHandler");
+  const fn = () => scenario().one(RESOURCE_TYPES.fn, "CompactorHandler");
   const lakeArn = () => String(scenario().one("aws:s3/bucket:Bucket", "Lake").state.arn);
   const env = () => (fn().inputs.environment as { variables: Record<string, string> }).variables;
 
   describe(`stage "${stage}": compactor`, () => {
     it("runs functions/compactor.ts on the stage's schedule with the scheduler's event, no retries (the next run recovers)", () => {
-      const schedule = scenario().one(COMPACTOR_TYPES.schedule, "CompactorSchedule");
+      const schedule = scenario().one(RESOURCE_TYPES.schedule, "CompactorSchedule");
       expect(schedule.inputs).toMatchObject({
         scheduleExpression: cfg.schedules.compactor,
         state: "ENABLED",
@@ -53,7 +44,7 @@ export function compactorAssertions(stage: string, cfg: StageConfig, scenario: (
       const target = schedule.inputs.target as { input: string; roleArn: string };
       expect(JSON.parse(target.input)).toEqual(scheduledEventInput("compactor"));
       // The schedule's role may invoke exactly this function.
-      const role = scenario().ofType(COMPACTOR_TYPES.role).find((r: RecordedResource) => r.state.arn === target.roleArn)!;
+      const role = scenario().ofType(RESOURCE_TYPES.role).find((r: RecordedResource) => r.state.arn === target.roleArn)!;
       expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => st.Principal)).toEqual([{ Service: ["scheduler.amazonaws.com"] }]);
       const inline = role.inputs.inlinePolicies as { policy: string }[];
       expect(inline.flatMap((p) => policyOf(p.policy).Statement)).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn().state.arn] }]);
@@ -68,7 +59,7 @@ export function compactorAssertions(stage: string, cfg: StageConfig, scenario: (
         timeout: cfg.compaction.timeoutSeconds,
         ephemeralStorage: { size: cfg.compaction.ephemeralStorageMb },
       });
-      const logGroup = scenario().one(COMPACTOR_TYPES.logGroup, "CompactorHandler");
+      const logGroup = scenario().one(RESOURCE_TYPES.logGroup, "CompactorHandler");
       expect(logGroup.inputs.retentionInDays).toBe(cfg.compaction.logRetentionDays);
       expect(fn().inputs.loggingConfig).toMatchObject({ logGroup: logGroup.inputs.name });
     });
@@ -99,7 +90,7 @@ export function compactorAssertions(stage: string, cfg: StageConfig, scenario: (
     });
 
     it("may list only under curated/ and touch only objects under curated/ (and only Lambda may assume its role)", () => {
-      const role = scenario().one(COMPACTOR_TYPES.role, "CompactorHandlerRole");
+      const role = scenario().one(RESOURCE_TYPES.role, "CompactorHandlerRole");
       expect(fn().inputs.role).toBe(role.state.arn);
       const inline = role.inputs.inlinePolicies as { policy: string }[];
       expect(inline.flatMap((p) => policyOf(p.policy).Statement)).toEqual([

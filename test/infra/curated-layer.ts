@@ -12,42 +12,28 @@ import { CURATION_CONTRACT, SQL_TYPES, glueDatabaseName } from "@eventlake/core/
 import { glueJobPlanJson } from "@eventlake/core/glue/job-plan";
 import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config";
 import { ROOT, policyOf, type RecordedResource, type Scenario } from "./harness";
-
-export const CURATED_TYPES = {
-  database: "aws:glue/catalogDatabase:CatalogDatabase",
-  table: "aws:glue/catalogTable:CatalogTable",
-  workgroup: "aws:athena/workgroup:Workgroup",
-  job: "aws:glue/job:Job",
-  object: "aws:s3/bucketObjectv2:BucketObjectv2",
-  role: "aws:iam/role:Role",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  fn: "aws:lambda/function:Function",
-  invocation: "aws:lambda/invocation:Invocation",
-} as const;
+import { RESOURCE_TYPES, addCounts } from "./resource-types";
 
 /** Resources the curated layer adds to a stage, by type (stageSuite adds them to its inventory). */
 export const CURATED_LAYER_COUNTS: Readonly<Record<string, number>> = {
-  [CURATED_TYPES.database]: 1,
-  [CURATED_TYPES.table]: 3,
-  [CURATED_TYPES.workgroup]: 1,
-  [CURATED_TYPES.job]: 1,
+  [RESOURCE_TYPES.database]: 1,
+  [RESOURCE_TYPES.table]: 3,
+  [RESOURCE_TYPES.workgroup]: 1,
+  [RESOURCE_TYPES.glueJob]: 1,
   // script, runner zip, plan; and the starter function's code
-  [CURATED_TYPES.object]: 4,
+  [RESOURCE_TYPES.object]: 4,
   // the job's role; the starter's
-  [CURATED_TYPES.role]: 2,
-  [CURATED_TYPES.rolePolicy]: 1,
+  [RESOURCE_TYPES.role]: 2,
+  [RESOURCE_TYPES.rolePolicy]: 1,
   // the job's continuous log group; the starter's
-  [CURATED_TYPES.logGroup]: 2,
-  [CURATED_TYPES.fn]: 1,
-  [CURATED_TYPES.invocation]: 1,
+  [RESOURCE_TYPES.logGroup]: 2,
+  [RESOURCE_TYPES.fn]: 1,
+  [RESOURCE_TYPES.invocation]: 1,
 };
 
 /** Adds the curated layer's resources to an expected inventory. */
 export function withCuratedLayer(expected: Record<string, number>): Record<string, number> {
-  const out = { ...expected };
-  for (const [type, n] of Object.entries(CURATED_LAYER_COUNTS)) out[type] = (out[type] ?? 0) + n;
-  return out;
+  return addCounts(expected, CURATED_LAYER_COUNTS);
 }
 
 const str = (v: unknown) => String(v);
@@ -77,16 +63,16 @@ function importRunnerZip(base64: string): { ok: boolean; out: string } {
 export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario: () => Scenario) {
   const retain = cfg.removal.retainData;
   const bucketOf = (s: Scenario, prefix: string) => str(s.one("aws:s3/bucket:Bucket", prefix).state.bucket);
-  const jobOf = (s: Scenario) => s.one(CURATED_TYPES.job, "CurationJob");
+  const jobOf = (s: Scenario) => s.one(RESOURCE_TYPES.glueJob, "CurationJob");
   const argsOf = (s: Scenario) => jobOf(s).inputs.defaultArguments as Record<string, string>;
 
   describe(`stage "${stage}": curated layer catalog`, () => {
     it("has the stage's Glue database and one table per contract table, retained with the stage's data", () => {
       const s = scenario();
-      const db = s.one(CURATED_TYPES.database, "Catalog");
+      const db = s.one(RESOURCE_TYPES.database, "Catalog");
       expect(db.inputs.name).toBe(glueDatabaseName(stage));
       expect(db.opts.retainOnDelete).toBe(retain);
-      const tables = s.ofType(CURATED_TYPES.table);
+      const tables = s.ofType(RESOURCE_TYPES.table);
       expect(tables.map((t) => t.inputs.name).sort()).toEqual(Object.values(CURATION_CONTRACT.tables).map((t) => t.name).sort());
       for (const t of tables) {
         expect(t.inputs.databaseName).toBe(db.inputs.name);
@@ -98,7 +84,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
       const s = scenario();
       const lake = bucketOf(s, "Lake");
       for (const def of Object.values(CURATION_CONTRACT.tables)) {
-        const table = s.ofType(CURATED_TYPES.table).find((t) => t.inputs.name === def.name)!;
+        const table = s.ofType(RESOURCE_TYPES.table).find((t) => t.inputs.name === def.name)!;
         const sd = table.inputs.storageDescriptor as Record<string, unknown>;
         expect(table.inputs.tableType).toBe("EXTERNAL_TABLE");
         expect((sd.columns as { name: string; type: string }[]).map((c) => [c.name, c.type])).toEqual(
@@ -121,7 +107,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
       const s = scenario();
       const lake = bucketOf(s, "Lake");
       for (const def of Object.values(CURATION_CONTRACT.tables)) {
-        const params = s.ofType(CURATED_TYPES.table).find((t) => t.inputs.name === def.name)!.inputs.parameters as Record<string, string>;
+        const params = s.ofType(RESOURCE_TYPES.table).find((t) => t.inputs.name === def.name)!.inputs.parameters as Record<string, string>;
         expect(params).toMatchObject({ "projection.enabled": "true", classification: "parquet", EXTERNAL: "TRUE" });
         for (const p of def.partitionColumns) {
           expect(params[`projection.${p.name}.type`]).toBe(p.projection.type);
@@ -136,7 +122,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
 
     it("has an Athena workgroup whose results go to the assets bucket", () => {
       const s = scenario();
-      const wg = s.one(CURATED_TYPES.workgroup, "Athena");
+      const wg = s.one(RESOURCE_TYPES.workgroup, "Athena");
       expect(wg.inputs).toMatchObject({
         name: `eventlake-${stage}`,
         forceDestroy: !retain,
@@ -176,7 +162,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
     it("turns on auto scaling, job and observability (consumer lag) metrics and continuous logs to its own group", () => {
       const s = scenario();
       const args = argsOf(s);
-      const logGroup = s.one(CURATED_TYPES.logGroup, "CurationLogs");
+      const logGroup = s.one(RESOURCE_TYPES.logGroup, "CurationLogs");
       expect(args).toMatchObject({
         "--job-language": "python",
         "--enable-auto-scaling": "true",
@@ -194,7 +180,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
       const s = scenario();
       const assets = bucketOf(s, "Assets");
       const args = argsOf(s);
-      const object = (name: string) => s.one(CURATED_TYPES.object, name);
+      const object = (name: string) => s.one(RESOURCE_TYPES.object, name);
       const [script, runner, plan] = [object("CurationScript"), object("CurationRunner"), object("CurationPlan")];
       for (const o of [script, runner, plan]) {
         expect(o.inputs.bucket).toBe(assets);
@@ -208,7 +194,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
     });
 
     it("ships a runner zip that Python imports, with every module of glue/runner", () => {
-      const runner = scenario().one(CURATED_TYPES.object, "CurationRunner");
+      const runner = scenario().one(RESOURCE_TYPES.object, "CurationRunner");
       const result = importRunnerZip(str(runner.inputs.contentBase64));
       expect(result.ok, result.out).toBe(true);
       const modules = readdirSync(join(ROOT, "glue", "runner")).filter((f) => f.endsWith(".py")).map((f) => `runner/${f}`).sort();
@@ -236,7 +222,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
 
   describe(`stage "${stage}": curated layer IAM`, () => {
     it("lets only Glue assume the job role", () => {
-      const role = scenario().one(CURATED_TYPES.role, "CurationJobRole");
+      const role = scenario().one(RESOURCE_TYPES.role, "CurationJobRole");
       expect(jobOf(scenario()).inputs.roleArn).toBe(role.state.arn);
       expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => ({ Effect: st.Effect, Action: st.Action, Principal: st.Principal }))).toEqual([
         { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: ["glue.amazonaws.com"] } },
@@ -249,7 +235,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
       const s = scenario();
       const lake = `arn:aws:s3:::${bucketOf(s, "Lake")}`;
       const assets = `arn:aws:s3:::${bucketOf(s, "Assets")}`;
-      const policy = s.one(CURATED_TYPES.rolePolicy, "CurationJobPolicy");
+      const policy = s.one(RESOURCE_TYPES.rolePolicy, "CurationJobPolicy");
       expect(policy.inputs.role).toBe("CurationJobRole-id"); // the role's id (harness: "<name>-id")
       const list = policyOf(policy.inputs.policy).Statement;
       const statements = Object.fromEntries(list.map((st) => [st.Sid, st]));
@@ -285,14 +271,14 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
   describe(`stage "${stage}": curated layer start after deploy`, () => {
     it("invokes the starter when the job definition changes; the starter may only read, start and stop that job", () => {
       const s = scenario();
-      const starter: RecordedResource = s.ofType(CURATED_TYPES.fn).find((f) => f.inputs.handler === "functions/glue-starter.handler")!;
+      const starter: RecordedResource = s.ofType(RESOURCE_TYPES.fn).find((f) => f.inputs.handler === "functions/glue-starter.handler")!;
       expect(starter).toBeDefined();
       const job = jobOf(s);
       expect((starter.inputs.environment as { variables: Record<string, string> }).variables.EVENTLAKE_GLUE_JOB_NAME).toBe(job.inputs.name);
-      const invocation = s.one(CURATED_TYPES.invocation, "CurationStart");
+      const invocation = s.one(RESOURCE_TYPES.invocation, "CurationStart");
       expect(invocation.inputs.functionName).toBe(starter.state.name);
       expect(Object.keys(invocation.inputs.triggers as Record<string, string>).sort()).toEqual(["assets", "definition"]);
-      const role = s.ofType(CURATED_TYPES.role).find((r) => r.state.arn === starter.inputs.role)!;
+      const role = s.ofType(RESOURCE_TYPES.role).find((r) => r.state.arn === starter.inputs.role)!;
       const inline = (role.inputs.inlinePolicies as { policy: string }[]).map((p) => policyOf(p.policy).Statement).flat();
       expect(inline).toEqual([
         { Effect: "Allow", Action: ["glue:GetJob", "glue:GetJobRuns", "glue:StartJobRun", "glue:BatchStopJobRun"], Resource: [`arn:aws:glue:us-east-1:123456789012:job/${str(job.inputs.name)}`] },

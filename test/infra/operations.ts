@@ -9,42 +9,33 @@ import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
 import { scheduledEventInput } from "@eventlake/core/schedule";
 import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config";
 import { policyOf, type RecordedResource, type Scenario } from "./harness";
-
-export const OPERATIONS_TYPES = {
-  fn: "aws:lambda/function:Function",
-  role: "aws:iam/role:Role",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  code: "aws:s3/bucketObjectv2:BucketObjectv2",
-  schedule: "aws:scheduler/schedule:Schedule",
-} as const;
+import { RESOURCE_TYPES, addCounts } from "./resource-types";
 
 /** Resources the autoscaler and the watchdog add to a stage, by type: per function, its role and the schedule's. */
 export const OPERATIONS_COUNTS: Readonly<Record<string, number>> = {
-  [OPERATIONS_TYPES.fn]: 2,
-  [OPERATIONS_TYPES.role]: 4,
-  [OPERATIONS_TYPES.logGroup]: 2,
-  [OPERATIONS_TYPES.code]: 2,
-  [OPERATIONS_TYPES.schedule]: 2,
+  [RESOURCE_TYPES.fn]: 2,
+  [RESOURCE_TYPES.role]: 4,
+  [RESOURCE_TYPES.logGroup]: 2,
+  [RESOURCE_TYPES.object]: 2,
+  [RESOURCE_TYPES.schedule]: 2,
 };
 
 export function withOperations(expected: Record<string, number>): Record<string, number> {
-  const out = { ...expected };
-  for (const [type, n] of Object.entries(OPERATIONS_COUNTS)) out[type] = (out[type] ?? 0) + n;
-  return out;
+  return addCounts(expected, OPERATIONS_COUNTS);
 }
 
 function scheduledFunction(scenario: () => Scenario, name: "Autoscaler" | "Watchdog") {
-  const fn = () => scenario().one(OPERATIONS_TYPES.fn, `${name}Handler`);
+  const fn = () => scenario().one(RESOURCE_TYPES.fn, `${name}Handler`);
   const env = () => (fn().inputs.environment as { variables: Record<string, string> }).variables;
   const statements = () => {
-    const role = scenario().one(OPERATIONS_TYPES.role, `${name}HandlerRole`);
+    const role = scenario().one(RESOURCE_TYPES.role, `${name}HandlerRole`);
     expect(fn().inputs.role).toBe(role.state.arn);
     expect(role.inputs.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]);
     expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => st.Principal)).toEqual([{ Service: ["lambda.amazonaws.com"] }]);
     return (role.inputs.inlinePolicies as { policy: string }[]).flatMap((p) => policyOf(p.policy).Statement);
   };
   const checkSchedule = (expression: string, key: string) => {
-    const schedule = scenario().one(OPERATIONS_TYPES.schedule, `${name}Schedule`);
+    const schedule = scenario().one(RESOURCE_TYPES.schedule, `${name}Schedule`);
     expect(schedule.inputs).toMatchObject({
       scheduleExpression: expression,
       state: "ENABLED",
@@ -53,14 +44,14 @@ function scheduledFunction(scenario: () => Scenario, name: "Autoscaler" | "Watch
     });
     const target = schedule.inputs.target as { input: string; roleArn: string };
     expect(JSON.parse(target.input)).toEqual(scheduledEventInput(key));
-    const role = scenario().ofType(OPERATIONS_TYPES.role).find((r: RecordedResource) => r.state.arn === target.roleArn)!;
+    const role = scenario().ofType(RESOURCE_TYPES.role).find((r: RecordedResource) => r.state.arn === target.roleArn)!;
     expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => st.Principal)).toEqual([{ Service: ["scheduler.amazonaws.com"] }]);
     const inline = role.inputs.inlinePolicies as { policy: string }[];
     expect(inline.flatMap((p) => policyOf(p.policy).Statement)).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn().state.arn] }]);
   };
   const checkFunction = (handler: string, cfg: StageConfig) => {
     expect(fn().inputs).toMatchObject({ handler, runtime: "nodejs22.x", architectures: ["arm64"], memorySize: 256, timeout: 60 });
-    const logGroup = scenario().one(OPERATIONS_TYPES.logGroup, `${name}Handler`);
+    const logGroup = scenario().one(RESOURCE_TYPES.logGroup, `${name}Handler`);
     expect(logGroup.inputs.retentionInDays).toBe(cfg.ingest.logRetentionDays);
     expect(fn().inputs.loggingConfig).toMatchObject({ logGroup: logGroup.inputs.name });
     const build = scenario().builds.find((b) => b.handler === handler)!;

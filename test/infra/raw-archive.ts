@@ -8,34 +8,23 @@ import { FIREHOSE } from "@eventlake/core/limits";
 import { RAW_ARCHIVE, rawArchiveDeliveryStreamName } from "@eventlake/core/firehose/raw-archive";
 import { LAKE_PREFIXES, type StageConfig } from "@eventlake/core/stage-config";
 import { ACCOUNT, policyOf, type RecordedResource, type Scenario } from "./harness";
-
-export const RAW_ARCHIVE_TYPES = {
-  firehose: "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
-  fn: "aws:lambda/function:Function",
-  role: "aws:iam/role:Role",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  logStream: "aws:cloudwatch/logStream:LogStream",
-  object: "aws:s3/bucketObjectv2:BucketObjectv2",
-} as const;
+import { RESOURCE_TYPES, addCounts } from "./resource-types";
 
 /** Resources the raw archive adds to a stage, by type (stageSuite adds them to its inventory). */
 export const RAW_ARCHIVE_COUNTS: Readonly<Record<string, number>> = {
-  [RAW_ARCHIVE_TYPES.firehose]: 1,
+  [RESOURCE_TYPES.firehose]: 1,
   // The transform function, its code, its role and log group; Firehose's role, policy, log group and stream.
-  [RAW_ARCHIVE_TYPES.fn]: 1,
-  [RAW_ARCHIVE_TYPES.object]: 1,
-  [RAW_ARCHIVE_TYPES.role]: 2,
-  [RAW_ARCHIVE_TYPES.rolePolicy]: 1,
-  [RAW_ARCHIVE_TYPES.logGroup]: 2,
-  [RAW_ARCHIVE_TYPES.logStream]: 1,
+  [RESOURCE_TYPES.fn]: 1,
+  [RESOURCE_TYPES.object]: 1,
+  [RESOURCE_TYPES.role]: 2,
+  [RESOURCE_TYPES.rolePolicy]: 1,
+  [RESOURCE_TYPES.logGroup]: 2,
+  [RESOURCE_TYPES.logStream]: 1,
 };
 
 /** Adds the raw archive's resources to an expected inventory. */
 export function withRawArchive(expected: Record<string, number>): Record<string, number> {
-  const out = { ...expected };
-  for (const [type, n] of Object.entries(RAW_ARCHIVE_COUNTS)) out[type] = (out[type] ?? 0) + n;
-  return out;
+  return addCounts(expected, RAW_ARCHIVE_COUNTS);
 }
 
 const str = (v: unknown) => String(v);
@@ -54,9 +43,9 @@ interface ExtendedS3 {
 }
 
 export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: () => Scenario) {
-  const firehoseOf = (s: Scenario) => s.one(RAW_ARCHIVE_TYPES.firehose, "RawArchive");
+  const firehoseOf = (s: Scenario) => s.one(RESOURCE_TYPES.firehose, "RawArchive");
   const s3Of = (s: Scenario) => firehoseOf(s).inputs.extendedS3Configuration as ExtendedS3;
-  const transformOf = (s: Scenario) => s.one(RAW_ARCHIVE_TYPES.fn, "RawTransform");
+  const transformOf = (s: Scenario) => s.one(RESOURCE_TYPES.fn, "RawTransform");
   const lakeArn = (s: Scenario) => str(s.one("aws:s3/bucket:Bucket", "Lake").state.arn);
 
   describe(`stage "${stage}": raw archive (Firehose)`, () => {
@@ -64,7 +53,7 @@ export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: 
       const s = scenario();
       const firehose = firehoseOf(s);
       const stream = s.one("aws:kinesis/stream:Stream", "Events");
-      const role = s.one(RAW_ARCHIVE_TYPES.role, "RawArchiveRole");
+      const role = s.one(RESOURCE_TYPES.role, "RawArchiveRole");
       expect(firehose.inputs.name).toBe(rawArchiveDeliveryStreamName(stage));
       expect(firehose.inputs.destination).toBe("extended_s3");
       expect(firehose.inputs.kinesisSourceConfiguration).toEqual({ kinesisStreamArn: stream.state.arn, roleArn: role.state.arn });
@@ -108,8 +97,8 @@ export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: 
     it("logs delivery and invocation errors to its own log group and stream", () => {
       const s = scenario();
       const s3 = s3Of(s);
-      const group = s.one(RAW_ARCHIVE_TYPES.logGroup, "RawArchiveLogs");
-      const logStream = s.one(RAW_ARCHIVE_TYPES.logStream, "RawArchiveLogStream");
+      const group = s.one(RESOURCE_TYPES.logGroup, "RawArchiveLogs");
+      const logStream = s.one(RESOURCE_TYPES.logStream, "RawArchiveLogStream");
       expect(group.inputs).toMatchObject({ name: `/aws/kinesisfirehose/${rawArchiveDeliveryStreamName(stage)}`, retentionInDays: cfg.ingest.logRetentionDays });
       expect(logStream.inputs).toEqual({ logGroupName: group.state.name, name: RAW_ARCHIVE.logStreamName });
       expect(s3.cloudwatchLoggingOptions).toEqual({ enabled: true, logGroupName: group.state.name, logStreamName: RAW_ARCHIVE.logStreamName });
@@ -131,7 +120,7 @@ export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: 
 
   describe(`stage "${stage}": raw archive IAM`, () => {
     it("lets only Firehose of this account assume the delivery role", () => {
-      const trust = policyOf(scenario().one(RAW_ARCHIVE_TYPES.role, "RawArchiveRole").inputs.assumeRolePolicy);
+      const trust = policyOf(scenario().one(RESOURCE_TYPES.role, "RawArchiveRole").inputs.assumeRolePolicy);
       expect(trust.Statement).toEqual([
         {
           Effect: "Allow",
@@ -144,14 +133,14 @@ export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: 
 
     it("grants Firehose exactly: read the stream, write raw/ and raw-errors/, invoke the transform, log its errors", () => {
       const s = scenario();
-      const role = s.one(RAW_ARCHIVE_TYPES.role, "RawArchiveRole");
-      const policies = s.ofType(RAW_ARCHIVE_TYPES.rolePolicy).filter((p) => p.inputs.role === role.state.id || p.inputs.role === `${role.name}-id`);
+      const role = s.one(RESOURCE_TYPES.role, "RawArchiveRole");
+      const policies = s.ofType(RESOURCE_TYPES.rolePolicy).filter((p) => p.inputs.role === role.state.id || p.inputs.role === `${role.name}-id`);
       expect(policies).toHaveLength(1);
       expect(role.inputs.inlinePolicies ?? []).toEqual([]);
       expect(role.inputs.managedPolicyArns ?? []).toEqual([]);
       const lake = lakeArn(s);
       const fnArn = str(transformOf(s).state.arn);
-      const logGroup = s.one(RAW_ARCHIVE_TYPES.logGroup, "RawArchiveLogs");
+      const logGroup = s.one(RESOURCE_TYPES.logGroup, "RawArchiveLogs");
       const statements = policyOf(policies[0]!.inputs.policy).Statement.map((st) => ({ Sid: st.Sid, Action: st.Action, Resource: st.Resource }));
       const decrypt = cfg.stream.kmsKeyId.startsWith("arn:") ? [{ Sid: "DecryptTheStream", Action: ["kms:Decrypt"], Resource: [cfg.stream.kmsKeyId] }] : [];
       expect(statements).toEqual([
@@ -172,15 +161,15 @@ export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: 
     it("gives the transform nothing but its own logs, and lets only Lambda assume its role", () => {
       const s = scenario();
       const fn: RecordedResource = transformOf(s);
-      const role = s.ofType(RAW_ARCHIVE_TYPES.role).find((r) => r.state.arn === fn.inputs.role)!;
+      const role = s.ofType(RESOURCE_TYPES.role).find((r) => r.state.arn === fn.inputs.role)!;
       expect(role).toBeDefined();
       // SST always writes an inline policy; with no permissions it has no statement.
       const inline = (role.inputs.inlinePolicies as { policy: string }[] | undefined) ?? [];
       expect(inline.flatMap((p) => policyOf(p.policy).Statement)).toEqual([]);
       expect(role.inputs.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]);
-      expect(s.ofType(RAW_ARCHIVE_TYPES.rolePolicy).filter((p) => String(p.inputs.role).includes(role.name))).toEqual([]);
+      expect(s.ofType(RESOURCE_TYPES.rolePolicy).filter((p) => String(p.inputs.role).includes(role.name))).toEqual([]);
       expect(policyOf(role.inputs.assumeRolePolicy).Statement.map((st) => st.Principal)).toEqual([{ Service: ["lambda.amazonaws.com"] }]);
-      const logGroup = s.one(RAW_ARCHIVE_TYPES.logGroup, "RawTransform");
+      const logGroup = s.one(RESOURCE_TYPES.logGroup, "RawTransform");
       expect(fn.inputs.loggingConfig).toMatchObject({ logGroup: logGroup.inputs.name });
     });
 

@@ -8,11 +8,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LAKE_PREFIXES, stageConfig, type StageConfig } from "@eventlake/core/stage-config";
 import { allPolicies, policyOf, runStage, type RecordedResource, type RunStageOptions, type Scenario } from "./harness";
 import { describeViolations, leastPrivilegeViolations } from "./iam-rules";
-import { ALARM_TYPES, alarmAssertions, expectedAlarmCount } from "./alarm-assertions";
+import { alarmAssertions, expectedAlarmCount } from "./alarm-assertions";
 import { curatedLayerAssertions, withCuratedLayer } from "./curated-layer";
 import { rawArchiveAssertions, withRawArchive } from "./raw-archive";
 import { compactorAssertions, withCompactor } from "./compactor";
 import { operationsAssertions, withOperations } from "./operations";
+import { RESOURCE_TYPES } from "./resource-types";
 
 export const EXPECTED_ROUTES = [
   "POST /v1/track",
@@ -26,29 +27,7 @@ export const EXPECTED_ROUTES = [
   "GET /health",
 ];
 
-const T = {
-  topic: "aws:sns/topic:Topic",
-  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
-  subscription: "aws:sns/topicSubscription:TopicSubscription",
-  bucket: "aws:s3/bucket:Bucket",
-  publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-  encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-  ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-  lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
-  versioning: "aws:s3/bucketVersioning:BucketVersioning",
-  stream: "aws:kinesis/stream:Stream",
-  randomBytes: "random:index/randomBytes:RandomBytes",
-  role: "aws:iam/role:Role",
-  fn: "aws:lambda/function:Function",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  code: "aws:s3/bucketObjectv2:BucketObjectv2",
-  api: "aws:apigatewayv2/api:Api",
-  apiStage: "aws:apigatewayv2/stage:Stage",
-  route: "aws:apigatewayv2/route:Route",
-  integration: "aws:apigatewayv2/integration:Integration",
-  permission: "aws:lambda/permission:Permission",
-} as const;
+const T = RESOURCE_TYPES;
 
 export interface StageExpectations {
   /** The alarm email the scenario deploys with (undefined: no subscription). */
@@ -111,14 +90,14 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
         [T.role]: 1,
         [T.fn]: 1,
         [T.logGroup]: 2,
-        [T.code]: 1,
+        [T.object]: 1,
         [T.api]: 1,
         [T.apiStage]: 1,
         [T.route]: EXPECTED_ROUTES.length,
         [T.integration]: EXPECTED_ROUTES.length,
         [T.permission]: EXPECTED_ROUTES.length,
-        [ALARM_TYPES.alarm]: expectedAlarmCount(s, stage, cfg),
-        [ALARM_TYPES.dashboard]: 1,
+        [RESOURCE_TYPES.alarm]: expectedAlarmCount(s, stage, cfg),
+        [RESOURCE_TYPES.dashboard]: 1,
       };
       expect(counts).toEqual(withOperations(withCompactor(withRawArchive(withCuratedLayer(expected)))));
     });

@@ -18,6 +18,7 @@ import {
   type ScalingDecision,
   type StreamDatapoint,
 } from "../src/autoscaler/planner";
+import { seededRandom } from "../src/random";
 
 export interface SimulationParams {
   settings: AutoscalerSettings;
@@ -172,14 +173,5 @@ export function overloadEpisodes(overloaded: readonly boolean[]): { start: numbe
 
 export const BLOCKING: readonly DecisionCode[] = ["at-max", "account-quota", "call-budget"];
 
-/** A seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32), shared with the load generator. */
+export const prng = seededRandom;

@@ -20,6 +20,7 @@ import { LocalFirehose, localFirehoseConfig, type LocalFirehoseConfig } from "..
 import { startLocalKinesis, type LocalKinesis } from "../src/kinesis";
 import { LocalLambda } from "../src/lambda/local-lambda";
 import { startLocalS3, type LocalS3 } from "../src/s3/server";
+import type { ProcessingFailedDocument } from "@eventlake/core/firehose/error-output";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const REGION = "us-east-1";
@@ -162,15 +163,7 @@ async function settle(c: Case, expected: number) {
   throw new Error(`not settled: ${JSON.stringify(c.firehose.currentStats())}`);
 }
 
-interface ErrorDoc {
-  attemptsMade: number;
-  arrivalTimestamp: number;
-  errorCode: string;
-  errorMessage: string;
-  attemptEndingTimestamp: number;
-  rawData: string;
-  lambdaArn: string;
-}
+type ErrorDoc = ProcessingFailedDocument;
 
 async function contents(c: Case) {
   const raw: { key: string; lines: string[] }[] = [];

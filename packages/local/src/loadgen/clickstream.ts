@@ -1,16 +1,5 @@
+import { seededRandom } from "@eventlake/core/random";
 import { v7 as uuidv7 } from "uuid";
-
-/** A small deterministic PRNG (mulberry32) so a seed reproduces the same traffic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PRODUCTS = [
   { id: "sku-1001", name: "Trail Running Shoes", category: "footwear", price: 129.0 },
