@@ -12,7 +12,7 @@ import { queryLocalLake } from "@eventlake/local/cli/query";
 import { readCuratorStatus } from "@eventlake/local/curator/curator";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { spawnPipeline } from "../helpers/pipeline-child";
+import { spawnPipeline } from "@eventlake/local/proof/pipeline-process";
 import { readWholeStream } from "../helpers/stream-reader";
 import { tempDir } from "../helpers/temp-dir";
 

@@ -12,7 +12,7 @@ import { rawArchiveComponent, readFirehoseStats } from "@eventlake/local/firehos
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { spawnPipeline } from "../helpers/pipeline-child";
+import { spawnPipeline } from "@eventlake/local/proof/pipeline-process";
 import { readArchiveObjects } from "../helpers/raw-archive";
 import { readWholeStream } from "../helpers/stream-reader";
 import { tempDir } from "../helpers/temp-dir";

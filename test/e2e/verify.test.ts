@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
-import { countLayers, reconcile } from "@eventlake/local/cli/verify";
+import { countLayers, reconcile, recordOutcomes } from "@eventlake/local/cli/verify";
 import { curatorComponent } from "@eventlake/local/curator/curator";
 import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,10 +55,32 @@ describe("eventlake verify over a local run", () => {
     expect(counts.quarantinedRows).toBeGreaterThanOrEqual(10);
     expect(reconcile(counts).ok).toBe(true);
 
+    // Against what the client was answered (`verify --expect`): all there; an accepted event that never arrived is named.
+    const expectFile = join(tmp.dir, "expected.csv");
+    const accepted = batch.filter((_, i) => i % 20 !== 0).map((e) => e.messageId);
+    const rejected = batch.filter((_, i) => i % 20 === 0).map((e) => e.messageId);
+    recordOutcomes(expectFile, { accepted, rejected }, { create: true });
+    const exact = await countLayers(tmp.dir, expectFile);
+    expect(exact.expected).toEqual({
+      accepted: 190, rejected: 10, acceptedNotInRaw: 0, acceptedNotCurated: 0, acceptedQuarantined: 0, acceptedCuratedDuplicates: 0, rejectedNotInRaw: 0, rejectedNotQuarantined: 0,
+    });
+    expect(reconcile(exact, exact.expected).ok).toBe(true);
+    recordOutcomes(expectFile, { accepted: ["never-arrived"], rejected: ["bad-never-arrived"] });
+    const short = await countLayers(tmp.dir, expectFile);
+    expect(short.expected).toMatchObject({ accepted: 191, acceptedNotInRaw: 1, acceptedNotCurated: 1, rejectedNotInRaw: 1, rejectedNotQuarantined: 1 });
+    expect(reconcile(short, short.expected).problems).toEqual([
+      "1 accepted event(s) are not in the raw archive",
+      "1 accepted event(s) are neither curated nor quarantined",
+      "1 rejected event(s) are not in the raw archive as bad rows",
+      "1 rejected event(s) are missing from quarantine",
+    ]);
+
     // Lose the curated files: verify must say so.
     rmSync(join(tmp.dir, "s3", pipeline.info.bucket, "curated"), { recursive: true, force: true });
     const after = await countLayers(tmp.dir);
     expect(after.rawNotCurated).toBe(190);
     expect(reconcile(after).ok).toBe(false);
+    const lost = await countLayers(tmp.dir, expectFile);
+    expect(lost.expected).toMatchObject({ acceptedNotCurated: 191, rejectedNotQuarantined: 1 }); // quarantine has its own prefix
   }, 90_000);
 });

@@ -16,11 +16,13 @@ import {
   LOCAL_SOURCE_ID,
   LOCAL_STREAM_NAME,
   localWriteKey,
+  writeFileAtomic,
   writeLocalInfo,
   type LocalInfo,
 } from "./local-config";
 import { startLocalS3 } from "./s3/server";
 import { LOCAL_COMPONENTS } from "./components";
+import { faultCountsPath, faultPlanProblems, injectFaults, type FaultPlan } from "./fault-plan";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -37,6 +39,8 @@ export interface LocalPipelineOptions {
   apiThrottling?: boolean;
   /** Extra environment for the functions (tests use it to tune limits). */
   functionEnv?: Record<string, string>;
+  /** Faults to inject into the stand-ins (tests and `eventlake prove`); none by default. */
+  faults?: FaultPlan;
   /** Where runtime messages go (not the functions' logs, which go to <dataDir>/logs/). */
   log?: (line: string) => void;
 }
@@ -107,6 +111,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
   const { dataDir } = options;
   const log = options.log ?? (() => undefined);
   const stage = stageConfig("local");
+  const plan = options.faults ?? {};
+  const faultProblems = faultPlanProblems(plan);
+  if (faultProblems.length) throw new Error(`invalid fault plan: ${faultProblems.join("; ")}`);
+  const faults = injectFaults(plan);
   mkdirSync(join(dataDir, "logs"), { recursive: true });
 
   const closers: (() => Promise<void>)[] = [];
@@ -114,9 +122,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const s3 = await startLocalS3({ rootDir: join(dataDir, "s3"), host: "127.0.0.1", port: 0 });
+    const s3 = await startLocalS3({ rootDir: join(dataDir, "s3"), host: "127.0.0.1", port: 0, ...(faults.objectStore ? { faults: faults.objectStore } : {}) });
     closers.push(() => s3.close());
-    const kinesis = await startLocalKinesis({ dataDir: join(dataDir, "kinesis"), host: "127.0.0.1", port: 0, limits: options.shardLimits ?? true });
+    const kinesis = await startLocalKinesis({ dataDir: join(dataDir, "kinesis"), host: "127.0.0.1", port: 0, limits: options.shardLimits ?? true, ...(faults.kinesis ? { faults: faults.kinesis } : {}) });
     closers.push(() => kinesis.close());
 
     const kinesisClient = new KinesisClient(clientConfig({ region: LOCAL_REGION, endpoint: kinesis.endpoint }));
@@ -129,6 +137,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     const writeKey = localWriteKey(dataDir);
     const functionLog: WriteStream = createWriteStream(join(dataDir, "logs", "functions.log"), { flags: "a" });
     const lambdas: LocalLambda[] = [];
+    if (faults.kinesis || faults.objectStore || Object.keys(plan.functionLatencyMs ?? {}).length) {
+      const persist = () => {
+        faults.counts.slowedInvocations = lambdas.filter((l) => (l.options.injectedLatencyMs ?? 0) > 0).reduce((sum, l) => sum + l.invocations, 0);
+        writeFileAtomic(faultCountsPath(dataDir), JSON.stringify(faults.counts));
+      };
+      const timer = setInterval(persist, 1000);
+      closers.push(async () => {
+        clearInterval(timer);
+        persist();
+      });
+    }
     closers.push(() => new Promise<void>((resolve) => functionLog.end(() => resolve())));
 
     const ctx: PipelineContext = {
@@ -148,6 +167,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
           timeoutMs: fn.timeoutSeconds * 1000,
           memoryMb: fn.memoryMb ?? 512,
           region: LOCAL_REGION,
+          injectedLatencyMs: plan.functionLatencyMs?.[fn.name] ?? 0,
           env: {
             // What the stacks give every function, pointed at the local stand-ins.
             EVENTLAKE_STREAM_NAME: LOCAL_STREAM_NAME,

@@ -921,3 +921,40 @@ function createChecksumB64(algorithm: ChecksumAlgorithm, data: Uint8Array): stri
   c.update(data);
   return c.digest().toString("base64");
 }
+
+describe("fault injection", () => {
+  it("answers what the hook returns (SlowDown 503 the SDK retries, InternalError 500), and serves normally otherwise", async () => {
+    const root = await fsp.mkdtemp(path.join(tmpdir(), "s3-faults-"));
+    let failNext = 0;
+    const seen: string[] = [];
+    const { S3Error } = await import("../src/s3/errors");
+    const server = await startLocalS3({
+      rootDir: root,
+      buckets: [BUCKET],
+      faults: ({ method, key }) => {
+        seen.push(`${method} ${key ?? ""}`);
+        if (failNext <= 0) return undefined;
+        failNext--;
+        return new S3Error(failNext % 2 === 0 ? "SlowDown" : "InternalError");
+      },
+    });
+    const client = makeClient(server.endpoint);
+    try {
+      // Two failures, then success: the SDK's standard retries (3 attempts) absorb them; the object is stored once.
+      failNext = 2;
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "a.txt", Body: "hello" }));
+      expect(seen.filter((s) => s === "PUT a.txt")).toHaveLength(3);
+      const body = await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "a.txt" }))).Body!.transformToString();
+      expect(body).toBe("hello");
+      // More failures than attempts: the caller sees S3's error, and nothing is written.
+      failNext = 3;
+      const error = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "b.txt", Body: "lost?" })).catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+      expect(error).toMatchObject({ name: "SlowDown", $metadata: { httpStatusCode: 503 } });
+      await expect(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "b.txt" }))).rejects.toMatchObject({ name: "NotFound" });
+    } finally {
+      client.destroy();
+      await server.close();
+      await fsp.rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { runQuery } from "./query";
 import { runSend } from "./send";
 import { runStatus } from "./status";
 import { runUp } from "./up";
+import { FAULT_CELLS } from "../proof/cells";
 
 function positiveInt(value: string): number {
   const parsed = Number(value);
@@ -48,6 +49,7 @@ program
   .option("--endpoint <url>", "ingest endpoint (default: the running local pipeline)")
   .option("--write-key <key>", "write key (default: the local pipeline's; env EVENTLAKE_WRITE_KEY)")
   .option("--max-retries <n>", "retries of one request after 429/503/network errors", positiveInt, 8)
+  .option("--record <file>", "write each answered event's messageId and outcome (accepted/rejected) to this file, for `eventlake verify --expect`")
   .action((options) => runSend({ ...program.opts(), ...options }));
 
 program
@@ -99,9 +101,24 @@ program
   .command("verify")
   .description("loss accounting: reconcile the raw archive, the curated table, quarantine and fallback spills")
   .option("--json", "print JSON instead of a table", false)
+  .option("--expect <file>", "also check exactly these events: the file `eventlake send --record` writes (message_id,outcome lines)")
   .action(async (options) => {
     const { runVerify } = await import("./verify");
     await runVerify({ ...program.opts(), ...options });
+  });
+
+program
+  .command("prove")
+  .description("the fault matrix: fresh local pipelines under PutRecords failures, throttling, a saturated shard, S3 errors, a slow transform and kill -9, each reconciled against what the client was answered")
+  .option("-n, --events <n>", "events sent per cell", positiveInt, 5_000)
+  .option("-k, --kills <n>", "kill -9 iterations of the kill-9 cell", positiveInt, 10)
+  .option("--cells <names>", `comma-separated cells (default all): ${FAULT_CELLS.map((c) => c.name).join(", ")}`)
+  .option("--keep", "keep each cell's data directory (inspect it with `eventlake -d <dir> verify`)", false)
+  .option("-v, --verbose", "print the pipelines' runtime messages", false)
+  .option("--json", "print JSON instead of tables", false)
+  .action(async (options) => {
+    const { runProve } = await import("./prove");
+    await runProve(options);
   });
 
 await program.parseAsync(process.argv);

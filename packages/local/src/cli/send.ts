@@ -1,10 +1,11 @@
 import { readLocalInfo, resolveDataDir } from "../local-config";
 import { sendClickstream } from "../loadgen/sender";
+import { recordOutcomes } from "./verify";
 import { n, progressBar, table } from "./format";
 
 export async function runSend(options: {
   dataDir?: string; events: number; rate: number; batchSize: number; concurrency: number; invalidRatio: number;
-  users: number; seed: number; gzip: boolean; endpoint?: string; writeKey?: string; maxRetries: number;
+  users: number; seed: number; gzip: boolean; endpoint?: string; writeKey?: string; maxRetries: number; record?: string;
 }) {
   const info = readLocalInfo(resolveDataDir(options.dataDir));
   const endpoint = options.endpoint ?? info?.endpoint;
@@ -25,11 +26,14 @@ export async function runSend(options: {
     process.exit(1);
   }
 
+  const record = options.record;
+  if (record !== undefined) recordOutcomes(record, { accepted: [], rejected: [] }, { create: true });
   const bar = progressBar(process.stderr, options.events);
   const summary = await sendClickstream({
     endpoint, writeKey,
     events: options.events, rate: options.rate, batchSize: options.batchSize, concurrency: options.concurrency,
     invalidRatio: options.invalidRatio, users: options.users, seed: options.seed, gzip: options.gzip, maxRetries: options.maxRetries,
+    ...(record !== undefined ? { onOutcome: (outcome: { accepted: string[]; rejected: string[] }) => recordOutcomes(record, outcome) } : {}),
     onProgress: (p) => bar.update(p.sent, `${n(Math.round(p.sent / Math.max(p.elapsedMs / 1000, 0.001)))} ev/s, ${n(p.retriedRequests)} retried`),
   });
   bar.done();

@@ -2,8 +2,12 @@
  * `eventlake verify`: loss accounting across the local lake's layers. Every accepted event must be in the raw archive,
  * every valid one in the curated table exactly once, every rejected one (a bad row) in quarantine; events spilled to
  * fallback/ must have reached the stream too (clients retry after a 503) or be waiting for a replay.
+ *
+ * With `--expect <file>` (what `eventlake send --record <file>` writes: one `message_id,outcome` line per event the
+ * pipeline answered, outcome `accepted` or `rejected`) it also checks those exact events: nothing answered 2xx may be
+ * missing anywhere.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { CURATION_CONTRACT } from "@eventlake/core/curation/contract";
@@ -26,6 +30,24 @@ export interface LayerCounts {
   spilledNotInRaw: number;
 }
 
+/** The events a sender knows it was answered about (from an expectations file). */
+export interface ExpectedCounts {
+  accepted: number;
+  rejected: number;
+  /** Accepted events whose messageId is not in the raw archive. */
+  acceptedNotInRaw: number;
+  /** Accepted events in neither the curated table nor quarantine. */
+  acceptedNotCurated: number;
+  /** Accepted (valid) events the curator quarantined instead: ingest and curation disagree. */
+  acceptedQuarantined: number;
+  /** Rows beyond one per accepted event in the curated table. */
+  acceptedCuratedDuplicates: number;
+  /** Rejected events not in the raw archive as bad rows. */
+  rejectedNotInRaw: number;
+  /** Rejected events missing from quarantine. */
+  rejectedNotQuarantined: number;
+}
+
 export interface Reconciliation {
   ok: boolean;
   problems: string[];
@@ -33,9 +55,17 @@ export interface Reconciliation {
 }
 
 /** The verdict, from the counts (pure). */
-export function reconcile(c: LayerCounts): Reconciliation {
+export function reconcile(c: LayerCounts, expected?: ExpectedCounts): Reconciliation {
   const problems: string[] = [];
   const notes: string[] = [];
+  if (expected) {
+    if (expected.acceptedNotInRaw > 0) problems.push(`${expected.acceptedNotInRaw} accepted event(s) are not in the raw archive`);
+    if (expected.acceptedNotCurated > 0) problems.push(`${expected.acceptedNotCurated} accepted event(s) are neither curated nor quarantined`);
+    if (expected.acceptedQuarantined > 0) problems.push(`${expected.acceptedQuarantined} accepted event(s) were quarantined by the curator instead of curated`);
+    if (expected.acceptedCuratedDuplicates > 0) problems.push(`${expected.acceptedCuratedDuplicates} accepted event(s) are curated more than once`);
+    if (expected.rejectedNotInRaw > 0) problems.push(`${expected.rejectedNotInRaw} rejected event(s) are not in the raw archive as bad rows`);
+    if (expected.rejectedNotQuarantined > 0) problems.push(`${expected.rejectedNotQuarantined} rejected event(s) are missing from quarantine`);
+  }
   const duplicates = c.curatedRows - c.curatedDistinct;
   if (duplicates > 0) problems.push(`${duplicates} duplicate row(s) in the curated events table`);
   if (c.rawNotCurated > 0) problems.push(`${c.rawNotCurated} event(s) in the raw archive are neither curated nor quarantined (the curator may still be catching up)`);
@@ -65,7 +95,35 @@ function recordsView(name: string, dir: string, suffix: string): string {
     format = 'newline_delimited', columns = {kind: 'VARCHAR', messageId: 'VARCHAR'}, ignore_errors = true)`;
 }
 
-export async function countLayers(dataDir: string): Promise<LayerCounts> {
+/** Writes (or appends to) an expectations file: one `message_id,outcome` line per event a sender was answered about. */
+export function recordOutcomes(file: string, outcome: { accepted: readonly string[]; rejected: readonly string[] }, options: { create?: boolean } = {}) {
+  if (options.create || !existsSync(file)) writeFileSync(file, "message_id,outcome\n");
+  const lines = [...outcome.accepted.map((id) => `${id},accepted`), ...outcome.rejected.map((id) => `${id},rejected`)];
+  if (lines.length) appendFileSync(file, `${lines.join("\n")}\n`);
+}
+
+const EXPECTED_SQL = `
+  SELECT
+    (SELECT count(*) FROM expected WHERE outcome = 'accepted'),
+    (SELECT count(*) FROM expected WHERE outcome = 'rejected'),
+    (SELECT count(*) FROM expected e WHERE outcome = 'accepted'
+       AND NOT EXISTS (SELECT 1 FROM raw_records r WHERE r.kind = 'event' AND r.message_id = e.message_id)),
+    (SELECT count(*) FROM expected e WHERE outcome = 'accepted'
+       AND NOT EXISTS (SELECT 1 FROM events c WHERE c.message_id = e.message_id)
+       AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.message_id = e.message_id)),
+    (SELECT count(*) FROM expected e WHERE outcome = 'accepted'
+       AND NOT EXISTS (SELECT 1 FROM events c WHERE c.message_id = e.message_id)
+       AND EXISTS (SELECT 1 FROM quarantine q WHERE q.message_id = e.message_id)),
+    (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM events c JOIN expected e USING (message_id)
+       WHERE e.outcome = 'accepted' GROUP BY message_id HAVING count(*) > 1)),
+    (SELECT count(*) FROM expected e WHERE outcome = 'rejected'
+       AND NOT EXISTS (SELECT 1 FROM raw_records r WHERE r.kind = 'bad_row' AND r.message_id = e.message_id)),
+    (SELECT count(*) FROM expected e WHERE outcome = 'rejected'
+       AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.message_id = e.message_id))`;
+
+export async function countLayers(dataDir: string): Promise<LayerCounts>;
+export async function countLayers(dataDir: string, expectFile: string): Promise<LayerCounts & { expected: ExpectedCounts }>;
+export async function countLayers(dataDir: string, expectFile?: string): Promise<LayerCounts & { expected?: ExpectedCounts }> {
   const lake = localLakeDir(dataDir);
   const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
   const connection = await instance.connect();
@@ -89,21 +147,35 @@ export async function countLayers(dataDir: string): Promise<LayerCounts> {
            AND message_id NOT IN (SELECT message_id FROM raw_records WHERE message_id IS NOT NULL))`);
     const row = reader.getRows()[0]!.map((v) => Number(v));
     const [rawEvents, rawDistinctEvents, rawBadRows, curatedRows, curatedDistinct, quarantinedRows, rawNotCurated, spilledEvents, spilledNotInRaw] = row as number[];
-    return { rawEvents: rawEvents!, rawDistinctEvents: rawDistinctEvents!, rawBadRows: rawBadRows!, curatedRows: curatedRows!, curatedDistinct: curatedDistinct!, quarantinedRows: quarantinedRows!, rawNotCurated: rawNotCurated!, spilledEvents: spilledEvents!, spilledNotInRaw: spilledNotInRaw! };
+    const counts: LayerCounts = { rawEvents: rawEvents!, rawDistinctEvents: rawDistinctEvents!, rawBadRows: rawBadRows!, curatedRows: curatedRows!, curatedDistinct: curatedDistinct!, quarantinedRows: quarantinedRows!, rawNotCurated: rawNotCurated!, spilledEvents: spilledEvents!, spilledNotInRaw: spilledNotInRaw! };
+    if (expectFile === undefined) return counts;
+    await connection.run(`CREATE TABLE expected AS SELECT DISTINCT message_id, outcome FROM read_csv(${quote(expectFile)}, header = true, columns = {message_id: 'VARCHAR', outcome: 'VARCHAR'})`);
+    const bad = await connection.runAndReadAll("SELECT count(*) FROM expected WHERE outcome NOT IN ('accepted', 'rejected') OR message_id IS NULL");
+    if (Number(bad.getRows()[0]![0]) > 0) throw new Error(`${expectFile}: every line must be "<messageId>,accepted" or "<messageId>,rejected"`);
+    const e = (await connection.runAndReadAll(EXPECTED_SQL)).getRows()[0]!.map((v) => Number(v));
+    const [accepted, rejected, acceptedNotInRaw, acceptedNotCurated, acceptedQuarantined, acceptedCuratedDuplicates, rejectedNotInRaw, rejectedNotQuarantined] = e as number[];
+    return {
+      ...counts,
+      expected: { accepted: accepted!, rejected: rejected!, acceptedNotInRaw: acceptedNotInRaw!, acceptedNotCurated: acceptedNotCurated!, acceptedQuarantined: acceptedQuarantined!, acceptedCuratedDuplicates: acceptedCuratedDuplicates!, rejectedNotInRaw: rejectedNotInRaw!, rejectedNotQuarantined: rejectedNotQuarantined! },
+    };
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-export async function runVerify(options: { dataDir?: string; json: boolean }) {
+export async function runVerify(options: { dataDir?: string; json: boolean; expect?: string }) {
   const dataDir = resolveDataDir(options.dataDir);
   if (!existsSync(localLakeDir(dataDir))) {
     console.error(`eventlake verify: no local lake in ${dataDir} yet. Start the pipeline with \`npm start\` and send events first.`);
     process.exit(1);
   }
-  const counts = await countLayers(dataDir);
-  const verdict = reconcile(counts);
+  if (options.expect !== undefined && !existsSync(options.expect)) {
+    console.error(`eventlake verify: --expect ${options.expect}: no such file (write one with \`eventlake send --record <file>\`)`);
+    process.exit(1);
+  }
+  const counts: LayerCounts & { expected?: ExpectedCounts } = options.expect === undefined ? await countLayers(dataDir) : await countLayers(dataDir, options.expect);
+  const verdict = reconcile(counts, counts.expected);
   if (options.json) {
     console.log(JSON.stringify({ ...counts, ...verdict }, null, 2));
   } else {
@@ -115,6 +187,12 @@ export async function runVerify(options: { dataDir?: string; json: boolean }) {
           ["quarantine", `${n(counts.quarantinedRows)} rows`],
           ["fallback", `${n(counts.spilledEvents)} spilled events, ${n(counts.spilledNotInRaw)} not (yet) in the raw archive`],
           ["raw, not curated", n(counts.rawNotCurated)],
+          ...(counts.expected
+            ? [
+                ["expected: accepted", `${n(counts.expected.accepted)}: ${n(counts.expected.acceptedNotInRaw)} not in raw, ${n(counts.expected.acceptedNotCurated)} not curated, ${n(counts.expected.acceptedCuratedDuplicates)} curated twice`],
+                ["expected: rejected", `${n(counts.expected.rejected)}: ${n(counts.expected.rejectedNotInRaw)} not in raw, ${n(counts.expected.rejectedNotQuarantined)} not quarantined`],
+              ]
+            : []),
         ],
         ["layer", "count"],
       ),

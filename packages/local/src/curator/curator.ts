@@ -15,7 +15,7 @@
  *   id, processing time and prior state, so it rewrites the same files with the same rows: a replayed batch
  *   overwrites, never duplicates. Stale files of that batch id in the partitions it writes are removed too.
  */
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { timestampTZValue } from "@duckdb/node-api";
@@ -48,6 +48,37 @@ export interface CuratorStatus {
 
 export const CURATOR_DIR = "curator";
 export const curatorStatusPath = (dataDir: string) => join(dataDir, CURATOR_DIR, "status.json");
+/**
+ * One JSON line per committed batch ({batchId, committedAt, records, curated}), appended after the commit: when a
+ * batch's rows became queryable (freshness is measured from it). Observability only: a kill right after a commit
+ * can leave that batch's line out, and a re-run batch is not listed twice (it is listed when it commits).
+ */
+export const curatorCommitLogPath = (dataDir: string) => join(dataDir, CURATOR_DIR, "commits.ndjson");
+
+export interface CommitLogEntry {
+  batchId: number;
+  committedAt: string;
+  records: number;
+  curated: number;
+}
+
+export function readCommitLog(dataDir: string): CommitLogEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(curatorCommitLogPath(dataDir), "utf8");
+  } catch {
+    return [];
+  }
+  const entries: CommitLogEntry[] = [];
+  for (const line of text.split("\n")) {
+    try {
+      if (line) entries.push(JSON.parse(line) as CommitLogEntry);
+    } catch {
+      // a line torn by a kill
+    }
+  }
+  return entries;
+}
 
 export function readCuratorStatus(dataDir: string): CuratorStatus | undefined {
   try {
@@ -236,11 +267,14 @@ export class LocalCurator {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+    const committedAt = new Date().toISOString();
+    const entry: CommitLogEntry = { batchId: batch.batchId, committedAt, records: stats.records, curated: stats.curated };
+    appendFileSync(curatorCommitLogPath(this.ctx.dataDir), `${JSON.stringify(entry)}\n`);
     this.ctx.log(
       `curator: batch ${batch.batchId}: ${stats.records} records -> ${stats.curated} curated, ${stats.duplicates} duplicates, ` +
         `${stats.quarantined} quarantined, ${stats.aggregates} aggregate windows (${Date.now() - started} ms)`,
     );
-    await this.writeStatus({ caughtUp: !more, last: { batchId: batch.batchId, committedAt: new Date().toISOString(), stats, files: files.length } });
+    await this.writeStatus({ caughtUp: !more, last: { batchId: batch.batchId, committedAt, stats, files: files.length } });
     return more;
   }
 

@@ -15,6 +15,11 @@ export interface LocalLambdaOptions {
   timeoutMs: number;
   memoryMb?: number;
   region: string;
+  /**
+   * Fault injection for tests: latency added to every invocation, inside its timeout (as a slow handler or a slow
+   * downstream call would be).
+   */
+  injectedLatencyMs?: number;
   /** Every line the function prints (its logs and EMF metrics). */
   onLogLine?: (line: string) => void;
 }
@@ -130,7 +135,9 @@ export class LocalLambda {
         }
       }, this.options.timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      worker.postMessage({ id, event, deadline });
+      const latency = this.options.injectedLatencyMs ?? 0;
+      if (latency > 0) setTimeout(() => this.pending.has(id) && worker.postMessage({ id, event, deadline }), latency);
+      else worker.postMessage({ id, event, deadline });
     });
   }
 

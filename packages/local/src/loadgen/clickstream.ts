@@ -45,6 +45,8 @@ export interface ClickstreamOptions {
   seed?: number;
   /** Share of events deliberately made invalid, 0..1. */
   invalidRatio?: number;
+  /** Adds a `padding` property of this many bytes to every event (to load a shard's byte limit cheaply). */
+  padBytes?: number;
   now?: () => number;
 }
 
@@ -57,6 +59,7 @@ export class ClickstreamGenerator {
   private readonly users: number;
   private readonly invalidRatio: number;
   private readonly now: () => number;
+  private readonly padding: string;
   private readonly sessions: Session[] = [];
 
   constructor(options: ClickstreamOptions = {}) {
@@ -64,6 +67,7 @@ export class ClickstreamGenerator {
     this.users = options.users ?? 1_000;
     this.invalidRatio = options.invalidRatio ?? 0;
     this.now = options.now ?? Date.now;
+    this.padding = "x".repeat(Math.max(0, options.padBytes ?? 0));
   }
 
   private pick<T>(items: readonly T[]): T {
@@ -129,6 +133,7 @@ export class ClickstreamGenerator {
       s.userId ??= `user-${Math.floor(this.random() * this.users)}`;
       event = { ...base, userId: s.userId, type: "identify", traits: { plan: this.pick(["free", "plus", "pro"]), locale: s.locale, email_domain: "example.com" } };
     }
+    if (this.padding) event.properties = { ...(event.properties as object | undefined), padding: this.padding };
     if (this.invalidRatio > 0 && this.random() < this.invalidRatio) return this.breakEvent(event);
     return { event };
   }

@@ -15,7 +15,21 @@ export interface SendOptions {
   gzip: boolean;
   /** How many times one request is retried after 429/503/network errors before it counts as failed. */
   maxRetries: number;
+  /** Pads every event's properties to about this many extra bytes (0: realistic sizes). */
+  padBytes?: number;
   onProgress?: (progress: SendSummary) => void;
+  /**
+   * Called once per request the pipeline answered 200/207: the messageIds it accepted and rejected, when the request
+   * was first tried and when it was answered (loss accounting and freshness measure from these).
+   */
+  onOutcome?: (outcome: SendOutcome) => void;
+}
+
+export interface SendOutcome {
+  accepted: string[];
+  rejected: string[];
+  firstSentAtMs: number;
+  answeredAtMs: number;
 }
 
 export interface SendSummary {
@@ -32,8 +46,6 @@ export interface SendSummary {
   failedEvents: number;
   requests: number;
   elapsedMs: number;
-  /** The messageIds of every event the pipeline accepted (for loss accounting). */
-  acceptedMessageIds?: string[];
 }
 
 interface BatchResponse {
@@ -46,7 +58,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends generated clickstream to the ingest API in Segment batches, with rate control and honest retries. */
 export async function sendClickstream(options: SendOptions): Promise<SendSummary> {
-  const generator = new ClickstreamGenerator({ users: options.users, seed: options.seed, invalidRatio: options.invalidRatio });
+  const generator = new ClickstreamGenerator({ users: options.users, seed: options.seed, invalidRatio: options.invalidRatio, padBytes: options.padBytes ?? 0 });
   const authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString("base64")}`;
   const summary: SendSummary = {
     sent: 0, validSent: 0, accepted: 0, rejected: 0, rejectedByReason: {}, misjudged: 0,
@@ -76,6 +88,7 @@ export async function sendClickstream(options: SendOptions): Promise<SendSummary
     const body = options.gzip ? gzipSync(payload) : payload;
     const headers: Record<string, string> = { "content-type": "application/json", authorization };
     if (options.gzip) headers["content-encoding"] = "gzip";
+    const firstSentAtMs = Date.now();
     for (let attempt = 0; ; attempt++) {
       summary.requests++;
       let status = 0;
@@ -96,17 +109,21 @@ export async function sendClickstream(options: SendOptions): Promise<SendSummary
       }
       if (status === 200 || status === 207) {
         const rejectedIndexes = new Map((parsed.errors ?? []).map((e) => [e.index, e.reason]));
+        const outcome: SendOutcome = { accepted: [], rejected: [], firstSentAtMs, answeredAtMs: Date.now() };
         events.forEach((e, i) => {
           const reason = rejectedIndexes.get(i);
           if (reason === undefined) {
             summary.accepted++;
+            outcome.accepted.push(String(e.event.messageId));
             if (e.invalid) summary.misjudged++;
           } else {
             summary.rejected++;
+            outcome.rejected.push(String(e.event.messageId));
             summary.rejectedByReason[reason] = (summary.rejectedByReason[reason] ?? 0) + 1;
             if (!e.invalid) summary.misjudged++;
           }
         });
+        options.onOutcome?.(outcome);
         return;
       }
       if (status === 429) summary.throttledRequests++;

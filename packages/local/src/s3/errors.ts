@@ -31,6 +31,7 @@ const STATUS: Record<string, number> = {
   NotImplemented: 501,
   NotModified: 304,
   PreconditionFailed: 412,
+  SlowDown: 503,
   XAmzContentSHA256Mismatch: 400,
 };
 
@@ -50,6 +51,7 @@ const DEFAULT_MESSAGE: Record<string, string> = {
   MissingContentLength: "You must provide the Content-Length HTTP header.",
   NoSuchBucket: "The specified bucket does not exist",
   NoSuchKey: "The specified key does not exist.",
+  SlowDown: "Please reduce your request rate.",
   NoSuchUpload:
     "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
   PreconditionFailed: "At least one of the pre-conditions you specified did not hold",

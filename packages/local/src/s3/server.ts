@@ -48,6 +48,11 @@ export interface LocalS3Options {
    * FsBucketStoreOptions.durable.
    */
   durable?: boolean;
+  /**
+   * Fault injection for tests: called for every request (after its target is parsed); an S3Error returned is the
+   * answer instead of handling the request (e.g. SlowDown, InternalError), the request body is drained unread.
+   */
+  faults?: (request: { method: string; bucket?: string; key?: string }) => S3Error | undefined;
   /** Called with unexpected (500) errors; default console.error. */
   onError?: (err: unknown) => void;
 }
@@ -70,7 +75,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   }
   const onError = options.onError ?? ((err: unknown) => console.error("local S3 internal error:", err));
   const server = createServer((req, res) => {
-    handleRequest(store, req, res, onError).catch((err: unknown) => {
+    handleRequest(store, req, res, onError, options.faults).catch((err: unknown) => {
       onError(err);
       res.destroy();
     });
@@ -165,6 +170,7 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   onError: (err: unknown) => void,
+  faults?: LocalS3Options["faults"],
 ): Promise<void> {
   const requestId = `${REQUEST_ID_PREFIX}${(requestCounter++).toString(16).toUpperCase().padStart(8, "0")}`;
   res.setHeader("x-amz-request-id", requestId);
@@ -174,6 +180,12 @@ async function handleRequest(
   try {
     const target = parseTarget(req.url ?? "/");
     resource = target.rawPath;
+    const injected = faults?.({ method: req.method ?? "GET", ...(target.bucket ? { bucket: target.bucket } : {}), ...(target.key ? { key: target.key } : {}) });
+    if (injected) {
+      req.resume();
+      await new Promise<void>((resolve) => (req.readableEnded ? resolve() : req.once("end", resolve).once("error", () => resolve())));
+      throw injected;
+    }
     await route(store, req, res, target);
   } catch (err) {
     sendError(req, res, err, resource, requestId, onError);
