@@ -11,6 +11,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { newMessageId } from "@eventlake/core/ingest/message-id";
 import { awsTargetFromEnv } from "@eventlake/adapters/aws-config";
+import { KinesisShardMap } from "@eventlake/adapters/kinesis-shard-map";
 import { KinesisStreamWriter } from "@eventlake/adapters/kinesis-stream-writer";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { loadSchemaDirectory } from "@eventlake/adapters/schema-loader";
@@ -33,6 +34,9 @@ let deps: IngestDeps | undefined;
 /** Built once per cold start: config, compiled schemas, write keys, clients. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): IngestDeps {
   const fallback = new S3ObjectStore({ bucket: requireEnv("EVENTLAKE_LAKE_BUCKET", env), target: awsTargetFromEnv(env, "S3") });
+  const streamName = requireEnv("EVENTLAKE_STREAM_NAME", env);
+  const kinesisTarget = awsTargetFromEnv(env, "KINESIS");
+  const shardMap = new KinesisShardMap({ target: kinesisTarget, streamName });
   return {
     config: ingestConfigFromEnv(env),
     schemas: createSchemaRegistry(
@@ -40,8 +44,9 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): IngestDeps {
     ),
     writeKeys: parseWriteKeySecret(readSecret("EVENTLAKE_WRITE_KEYS", "WriteKeys", env)),
     writer: new KinesisStreamWriter({
-      streamName: requireEnv("EVENTLAKE_STREAM_NAME", env),
-      target: awsTargetFromEnv(env, "KINESIS"),
+      streamName,
+      target: kinesisTarget,
+      shardMap,
       fallback,
       fallbackPrefix: env.EVENTLAKE_FALLBACK_PREFIX ?? "fallback/",
     }),

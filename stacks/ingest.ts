@@ -2,7 +2,8 @@
  * The ingest function (functions/ingest.ts): authenticates, validates and normalizes events, writes them to the
  * stream with PutRecords, and spills what the stream cannot take to `fallback/` in the lake.
  *
- * IAM, exactly the calls it makes: kinesis:PutRecords on the stream, s3:PutObject under `<lake>/fallback/`,
+ * IAM, exactly the calls it makes: kinesis:PutRecords and kinesis:ListShards (its shard map) on the stream,
+ * s3:PutObject under `<lake>/fallback/`,
  * kms:GenerateDataKey on the stream's key only if it is customer-managed. Names reach it through `environment`; the
  * only link is the WriteKeys secret (linking the stream or the bucket would grant `kinesis:*` / `s3:*`).
  * SST adds AWSLambdaBasicExecutionRole (its own log group). The role trusts only lambda.amazonaws.com (defaults.ts).
@@ -46,7 +47,8 @@ export function createIngest(stage: Stage, { stream, lake, secrets }: IngestDeps
       POWERTOOLS_LOGGER_LOG_EVENT: "false",
     },
     permissions: [
-      grant(["kinesis:PutRecords"], [stream.arn]),
+      // ListShards: the writer packs aggregates per shard (the KPL's shard map).
+      grant(["kinesis:PutRecords", "kinesis:ListShards"], [stream.arn]),
       ...streamKeyGrants(stage, "produce"),
       grant(["s3:PutObject"], [objectsUnder(lake.lake.arn, LAKE_PREFIXES.fallback)]),
     ],

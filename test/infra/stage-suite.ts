@@ -286,12 +286,12 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
   });
 
   describe(`stage "${stage}": IAM`, () => {
-    it("grants the ingest role exactly kinesis:PutRecords on the stream and s3:PutObject under fallback/", () => {
+    it("grants the ingest role exactly kinesis:PutRecords and ListShards on the stream and s3:PutObject under fallback/", () => {
       const role = s.one(T.role, "Ingest");
       const inline = role.inputs.inlinePolicies as { name: string; policy: string }[];
       expect(inline).toHaveLength(1);
       expect(policyOf(inline[0]!.policy).Statement).toEqual([
-        { Effect: "Allow", Action: ["kinesis:PutRecords"], Resource: [stream.state.arn] },
+        { Effect: "Allow", Action: ["kinesis:PutRecords", "kinesis:ListShards"], Resource: [stream.state.arn] },
         { Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${str(lakeBucket.state.arn)}/${LAKE_PREFIXES.fallback}*`] },
       ]);
       expect(role.inputs.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]);

@@ -3,8 +3,9 @@
  * kinesalite, and the file-backed S3. Faults no emulator produces (partial failures, whole-call throttling, latency)
  * are injected at the Kinesis front, so everything else — SDK, wire format, storage — is real.
  */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
+import { KinesisShardMap } from "@eventlake/adapters/kinesis-shard-map";
 import { KinesisStreamWriter } from "@eventlake/adapters/kinesis-stream-writer";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import type { StreamRecordInput } from "@eventlake/core/ports";
@@ -159,5 +160,50 @@ describe("KinesisStreamWriter against the local stand-ins", () => {
     for (const o of report.outcomes) expect(["written", "spilled"]).toContain(o);
     await new Promise((r) => setTimeout(r, 1_600)); // let the front finish any call the client gave up on
     await expectNothingLost(ctx, input, report.outcomes);
+  });
+
+  it("with a shard map, packs aggregates per shard so a request's load spreads over every shard", async () => {
+    const ctx = await setup({ shards: 4, limits: false });
+    const shardIds = [0, 1, 2, 3].map((i) => `shardId-${String(i).padStart(12, "0")}`);
+    const perShard = () => shardIds.map((id) => ctx.kinesis.stats().streams[ctx.streamName]!.shards[id]?.recordsIn ?? 0);
+    const request = () => records(100, 400, 100); // one request: 100 events of 100 users, 40 KB
+
+    // Without a map the request is one aggregate, routed by its lowest hash key: the first shard takes everything.
+    for (let i = 0; i < 20; i++) await ctx.writer.write(request(), Date.now() + 10_000);
+    expect(perShard()).toEqual([20, 0, 0, 0]);
+
+    const shardMap = new KinesisShardMap({ client: ctx.client, streamName: ctx.streamName });
+    const mapped = new KinesisStreamWriter({ streamName: ctx.streamName, client: ctx.client, shardMap, fallback: store, fallbackPrefix: ctx.fallbackPrefix });
+    const before = perShard();
+    const input = request();
+    const report = await mapped.write(input, Date.now() + 10_000);
+    expect(report.outcomes.every((o) => o === "written")).toBe(true);
+    const added = perShard().map((n, i) => n - before[i]!);
+    expect(added).toEqual([1, 1, 1, 1]); // one aggregate per shard
+    const { inStream } = await expectNothingLost(ctx, input, report.outcomes);
+    // The same 100 payloads were sent 21 times: each is in the stream 21 times, nothing more.
+    expect([...inStream.values()]).toEqual(new Array(100).fill(21));
+  });
+
+  it("refreshes its shard map when a write lands on another shard than predicted (after resharding)", async () => {
+    const ctx = await setup({ shards: 2, limits: false });
+    const shardMap = new KinesisShardMap({ client: ctx.client, streamName: ctx.streamName, ttlMs: 3_600_000 });
+    const writer = new KinesisStreamWriter({ streamName: ctx.streamName, client: ctx.client, shardMap, fallback: store, fallbackPrefix: ctx.fallbackPrefix });
+    const counts = () => ctx.kinesis.stats().streams[ctx.streamName]!.shards;
+    await writer.write(records(100, 200, 100), Date.now() + 10_000);
+    expect(Object.values(counts()).map((c) => c.recordsIn)).toEqual([1, 1]);
+
+    await ctx.client.send(new UpdateShardCountCommand({ StreamName: ctx.streamName, TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" }));
+    while ((await ctx.client.send(new DescribeStreamSummaryCommand({ StreamName: ctx.streamName }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE") {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The stale map predicts the closed parents; the writes land on the children, so the map is listed again.
+    const stale = await writer.write(records(100, 200, 100), Date.now() + 10_000);
+    expect(stale.outcomes.every((o) => o === "written")).toBe(true);
+    const afterStale = Object.fromEntries(Object.entries(counts()).map(([id, c]) => [id, c.recordsIn]));
+    await writer.write(records(100, 200, 100), Date.now() + 10_000);
+    const openShards = Object.entries(counts()).filter(([id]) => !(id in afterStale) || counts()[id]!.recordsIn > afterStale[id]!);
+    expect(openShards).toHaveLength(4); // one aggregate for each of the 4 children
+    expect(Object.keys(counts())).toHaveLength(6);
   });
 });

@@ -11,6 +11,7 @@ import {
 import type { ObjectStore, StreamRecordInput, StreamWriter, WriteReport } from "@eventlake/core/ports";
 import { randomUUID } from "node:crypto";
 import { clientConfig, type AwsTarget } from "./aws-config";
+import type { ShardMapSource } from "./kinesis-shard-map";
 
 export interface KinesisStreamWriterOptions {
   streamName: string;
@@ -22,6 +23,11 @@ export interface KinesisStreamWriterOptions {
   /** KPL aggregation: on by default; off writes one Kinesis record per user record. */
   aggregation?: boolean;
   maxAggregatedBytes?: number;
+  /**
+   * The stream's shard map (KinesisShardMap): with it, aggregates are packed per shard like the KPL does, so the
+   * load spreads over every shard; without it, a request's records share aggregates whatever their shards.
+   */
+  shardMap?: ShardMapSource;
   retryPolicy?: RetryPolicy;
   random?: () => number;
   now?: () => number;
@@ -64,15 +70,21 @@ export class KinesisStreamWriter implements StreamWriter {
     const report: WriteReport = { outcomes: new Array(records.length).fill("failed"), putRecordsCalls: 0, retriedEntries: 0, throttledEntries: 0 };
     if (records.length === 0) return report;
 
+    const shardOf = this.options.aggregation === false ? undefined : await this.options.shardMap?.lookup();
     const entries: KinesisPutEntry[] =
       this.options.aggregation === false
         ? records.map((r, i) => ({ partitionKey: r.partitionKey, data: r.data, userRecordIndexes: [i] }))
-        : aggregate(records, this.options.maxAggregatedBytes ? { maxAggregatedBytes: this.options.maxAggregatedBytes } : {});
+        : aggregate(records, {
+            ...(this.options.maxAggregatedBytes ? { maxAggregatedBytes: this.options.maxAggregatedBytes } : {}),
+            ...(shardOf ? { shardOf } : {}),
+          });
 
     const written = new Array<boolean>(entries.length).fill(false);
+    const routing = { shardOf, mispredicted: false };
     for (const batch of planPutRecordsBatches(entries)) {
-      await this.putWithRetries(batch.map((i) => i), entries, written, deadlineMs, report);
+      await this.putWithRetries(batch.map((i) => i), entries, written, deadlineMs, report, routing);
     }
+    if (routing.mispredicted) this.options.shardMap?.invalidate();
 
     const unwritten: number[] = [];
     entries.forEach((entry, i) => {
@@ -91,6 +103,7 @@ export class KinesisStreamWriter implements StreamWriter {
     written: boolean[],
     deadlineMs: number,
     report: WriteReport,
+    routing: { shardOf: ((hashKey: bigint) => string) | undefined; mispredicted: boolean },
   ) {
     let pending = batch;
     let attempts = 0;
@@ -129,7 +142,11 @@ export class KinesisStreamWriter implements StreamWriter {
         const failed = new Set(failedEntryIndexes(results));
         results.forEach((r, k) => {
           if (r.ErrorCode === "ProvisionedThroughputExceededException") report.throttledEntries++;
-          if (!failed.has(k)) written[pending[k]!] = true;
+          if (failed.has(k)) return;
+          const entry = entries[pending[k]!]!;
+          written[pending[k]!] = true;
+          // Landed on another shard than the map said: the stream was resharded since the map was listed.
+          if (routing.shardOf && entry.explicitHashKey && r.ShardId && routing.shardOf(BigInt(entry.explicitHashKey)) !== r.ShardId) routing.mispredicted = true;
         });
         pending = pending.filter((_, k) => failed.has(k));
       } catch (error) {
