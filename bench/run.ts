@@ -6,6 +6,7 @@ import { benchIngestCpu } from "./ingest-cpu";
 import { benchShardEfficiency } from "./shard-efficiency";
 import { benchCompaction } from "./compaction";
 import { printCurationBench } from "./curation";
+import { printEndToEndBench } from "./end-to-end";
 
 const f = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -43,3 +44,6 @@ console.log(`   DuckDB   ${f(compaction.duckdb.ms / 1000, 2)} s (CPU ${f(compact
 console.log(`   ratio    ${f(compaction.ratio, 2)}x DuckDB's time (CPU ${f(compaction.cpuRatio, 2)}x) (target: within 3x) ${compaction.ratio <= 3 ? "PASS" : "MISS"}`);
 console.log(`   memory   ${mib(compaction.executor.peakRssBytes)} peak (target: at most 512 MB) ${compaction.executor.peakRssBytes <= 512 * 1024 * 1024 ? "PASS" : "MISS"}`);
 console.log(`   rows     ${compaction.rowsMatch ? "every input row exactly once in both outputs (DuckDB checksum)" : "MISMATCH: an output does not hold exactly the input rows"}`);
+
+console.log("");
+await printEndToEndBench();
