@@ -108,6 +108,20 @@ program
   });
 
 program
+  .command("replay")
+  .description("re-send fallback spills (or raw archive objects) into the running local pipeline's stream; the curator keeps one row per messageId")
+  .requiredOption("--from <source>", "fallback (ingest spills) or raw (the archive, e.g. to rebuild the curated layer)")
+  .option("--since <time>", "only objects of hours from this time on: ISO UTC (2026-11-26T10:00) or relative (6h, 2d)")
+  .option("--until <time>", "only objects of hours before this time (same forms)")
+  .option("--again", "also re-send objects an earlier replay already re-sent", false)
+  .option("--dry-run", "count what would be re-sent; send nothing", false)
+  .option("--json", "print JSON instead of a table", false)
+  .action(async (options) => {
+    const { runReplay } = await import("./replay");
+    await runReplay({ ...program.opts(), ...options });
+  });
+
+program
   .command("prove")
   .description("the fault matrix: fresh local pipelines under PutRecords failures, throttling, a saturated shard, S3 errors, a slow transform and kill -9, each reconciled against what the client was answered")
   .option("-n, --events <n>", "events sent per cell", positiveInt, 5_000)

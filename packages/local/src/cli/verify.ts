@@ -7,10 +7,11 @@
  * pipeline answered, outcome `accepted` or `rejected`) it also checks those exact events: nothing answered 2xx may be
  * missing anywhere.
  */
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { CURATION_CONTRACT } from "@eventlake/core/curation/contract";
+import { archiveKeyOf } from "@eventlake/core/replay/service";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { resolveDataDir } from "../local-config";
 import { n, table } from "./format";
@@ -70,7 +71,7 @@ export function reconcile(c: LayerCounts, expected?: ExpectedCounts): Reconcilia
   if (duplicates > 0) problems.push(`${duplicates} duplicate row(s) in the curated events table`);
   if (c.rawNotCurated > 0) problems.push(`${c.rawNotCurated} event(s) in the raw archive are neither curated nor quarantined (the curator may still be catching up)`);
   if (c.quarantinedRows < c.rawBadRows) problems.push(`${c.rawBadRows - c.quarantinedRows} bad row(s) in the raw archive are missing from quarantine`);
-  if (c.spilledNotInRaw > 0) notes.push(`${c.spilledNotInRaw} spilled event(s) are only in fallback/ (their clients did not retry): they wait for a replay`);
+  if (c.spilledNotInRaw > 0) notes.push(`${c.spilledNotInRaw} spilled event(s) are only in fallback/ (their clients did not retry): \`npx eventlake replay --from fallback\` re-sends them`);
   if (c.rawEvents > c.rawDistinctEvents) notes.push(`${c.rawEvents - c.rawDistinctEvents} duplicate event(s) in the raw archive (at-least-once; removed at curation)`);
   return { ok: problems.length === 0, problems, notes };
 }
@@ -120,6 +121,30 @@ const EXPECTED_SQL = `
        AND NOT EXISTS (SELECT 1 FROM raw_records r WHERE r.kind = 'bad_row' AND r.message_id = e.message_id)),
     (SELECT count(*) FROM expected e WHERE outcome = 'rejected'
        AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.message_id = e.message_id))`;
+
+/** Which of these records (kind and messageId) the local raw archive holds, as `archiveKeyOf` keys (for replay). */
+export async function archivedRecords(dataDir: string, records: readonly { kind: "event" | "bad_row"; messageId: string }[]): Promise<Set<string>> {
+  const raw = join(localLakeDir(dataDir), LAKE_PREFIXES.raw);
+  if (records.length === 0 || !hasFiles(raw, ".gz")) return new Set();
+  const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  const connection = await instance.connect();
+  const idsFile = join(dataDir, `replay-ids-${process.pid}.csv`);
+  try {
+    // CSV-quoted: messageIds are client strings.
+    const csv = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    writeFileSync(idsFile, `kind,message_id\n${records.map((r) => `${r.kind},${csv(r.messageId)}`).join("\n")}\n`);
+    await connection.run(recordsView("raw_records", raw, ".gz"));
+    const reader = await connection.runAndReadAll(`
+      SELECT DISTINCT r.kind, r.message_id FROM raw_records r
+        JOIN read_csv(${quote(idsFile)}, header = true, quote = '"', escape = '"', columns = {kind: 'VARCHAR', message_id: 'VARCHAR'}) w
+        ON r.kind = w.kind AND r.message_id = w.message_id`);
+    return new Set(reader.getRows().map((r) => archiveKeyOf(String(r[0]) as "event" | "bad_row", String(r[1]))));
+  } finally {
+    rmSync(idsFile, { force: true });
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
 
 export async function countLayers(dataDir: string): Promise<LayerCounts>;
 export async function countLayers(dataDir: string, expectFile: string): Promise<LayerCounts & { expected: ExpectedCounts }>;

@@ -1,0 +1,118 @@
+/**
+ * `eventlake replay --from fallback|raw`: re-sends fallback spills (events a client was answered 503 for and may
+ * never have retried) or raw archive objects into the running local pipeline's stream, through the same stream
+ * writer the ingest function uses (KPL aggregation per shard, retries, spills). The curator removes what it already
+ * curated by messageId, so a replay adds only what was missing. Replayed objects are marked (replay-ledger/ in the
+ * lake bucket) and skipped by later replays unless --again.
+ */
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { clientConfig } from "@eventlake/adapters/aws-config";
+import { KinesisShardMap } from "@eventlake/adapters/kinesis-shard-map";
+import { KinesisStreamWriter } from "@eventlake/adapters/kinesis-stream-writer";
+import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
+import { REPLAY_SOURCES, type ReplaySource } from "@eventlake/core/replay/records";
+import { replay, type ReplayReport } from "@eventlake/core/replay/service";
+import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
+import { readLocalInfo, resolveDataDir, type LocalInfo } from "../local-config";
+import { archivedRecords } from "./verify";
+import { n, table } from "./format";
+
+export interface ReplayCliOptions {
+  dataDir?: string;
+  from: string;
+  since?: string;
+  until?: string;
+  again: boolean;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/** An ISO date or date-time, or a relative "<n>h"/"<n>d" (before now); undefined when absent. */
+export function parseReplayTime(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const relative = /^(\d+)([hd])$/.exec(value);
+  if (relative) return now - Number(relative[1]) * (relative[2] === "h" ? 3_600_000 : 86_400_000);
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || value.length === 10 ? value : `${value}Z`) : NaN;
+  if (Number.isNaN(ms)) throw new Error(`"${value}" is not a time: use an ISO date or date-time in UTC (2026-11-26T10:00) or a relative 6h / 2d`);
+  return ms;
+}
+
+/** Replays into a running local pipeline; the report says what was re-sent. */
+export async function replayLocal(info: LocalInfo, dataDir: string, options: { source: ReplaySource; sinceMs?: number; untilMs?: number; again?: boolean; dryRun?: boolean; onObject?: Parameters<typeof replay>[2]["onObject"] }): Promise<ReplayReport> {
+  // One attempt per call: the writer's own retries are deadline-aware and per entry (as in the ingest function).
+  const client = new KinesisClient(clientConfig({ region: info.region, endpoint: info.kinesisEndpoint }, { maxAttempts: 1 }));
+  const store = new S3ObjectStore({ bucket: info.bucket, target: { region: info.region, endpoint: info.s3Endpoint } });
+  const shardMap = new KinesisShardMap({ client, streamName: info.streamName });
+  const writer = new KinesisStreamWriter({ streamName: info.streamName, client, shardMap, fallback: store, fallbackPrefix: LAKE_PREFIXES.fallback });
+  try {
+    return await replay(store, writer, {
+      source: options.source,
+      ...(options.sinceMs !== undefined ? { sinceMs: options.sinceMs } : {}),
+      ...(options.untilMs !== undefined ? { untilMs: options.untilMs } : {}),
+      again: options.again ?? false,
+      dryRun: options.dryRun ?? false,
+      ...(options.onObject ? { onObject: options.onObject } : {}),
+      archived: (records) => archivedRecords(dataDir, records),
+    });
+  } finally {
+    store.destroy();
+    client.destroy();
+  }
+}
+
+export async function runReplay(options: ReplayCliOptions) {
+  if (!(options.from in REPLAY_SOURCES)) {
+    console.error(`eventlake replay: --from must be one of ${Object.keys(REPLAY_SOURCES).join(", ")} (got "${options.from}")`);
+    process.exit(1);
+  }
+  let sinceMs: number | undefined;
+  let untilMs: number | undefined;
+  try {
+    sinceMs = parseReplayTime(options.since);
+    untilMs = parseReplayTime(options.until);
+  } catch (error) {
+    console.error(`eventlake replay: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const dataDir = resolveDataDir(options.dataDir);
+  const info = readLocalInfo(dataDir);
+  let up = false;
+  try {
+    up = info !== undefined && (await fetch(`${info.endpoint}/health`, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    up = false;
+  }
+  if (!info || !up) {
+    console.error("eventlake replay: the local pipeline is not running. Start it with `npm start` (replay writes into its stream).");
+    process.exit(1);
+  }
+  const source = options.from as ReplaySource;
+  const report = await replayLocal(info, dataDir, {
+    source,
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(untilMs !== undefined ? { untilMs } : {}),
+    again: options.again,
+    dryRun: options.dryRun,
+    onObject: (o) => {
+      if (!options.json && !o.alreadyReplayed) process.stderr.write(`  ${o.key}: ${n(o.records)} records${options.dryRun ? "" : `, ${n(o.written)} written, ${n(o.spilled)} spilled, ${n(o.failed)} failed`}\n`);
+    },
+  });
+  if (options.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    console.log(
+      table(
+        [
+          ["objects", `${n(report.objects)} under ${REPLAY_SOURCES[source]}${sinceMs !== undefined || untilMs !== undefined ? " in the time range" : ""}, ${n(report.alreadyReplayed)} skipped (replayed before; --again re-sends them)`],
+          ["records", `${n(report.records)} (${n(report.events)} events, ${n(report.badRows)} bad rows)${report.alreadyArchived ? `; ${n(report.alreadyArchived)} not re-sent: already in the raw archive (their clients retried)` : ""}`],
+          ...(report.dryRun ? [] : [["re-sent", `${n(report.written)} written to the stream, ${n(report.spilled)} spilled again to fallback/, ${n(report.failed)} failed`]]),
+          ["refused", n(report.refused) + (report.refused ? `  (${Object.entries(report.refusedReasons).map(([r, c]) => `${r}: ${n(c)}`).join(", ")})` : "")],
+        ],
+        ["replay", report.dryRun ? "dry run: nothing sent" : ""],
+      ),
+    );
+    if (report.incompleteObjects.length) console.log(`\n${report.incompleteObjects.length} object(s) not fully re-sent (not marked): run the replay again.`);
+    else if (!report.dryRun && report.records > 0) console.log("\nThe curator keeps one row per messageId: `npx eventlake verify` shows the result once it has run.");
+  }
+  if (report.failed > 0) process.exitCode = 2;
+}
