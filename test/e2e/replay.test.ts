@@ -10,6 +10,7 @@ import { countLayers, reconcile, recordOutcomes } from "@eventlake/local/cli/ver
 import { replayLocal } from "@eventlake/local/cli/replay";
 import { curatorComponent } from "@eventlake/local/curator/curator";
 import { rawArchiveComponent } from "@eventlake/local/firehose/index";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
@@ -19,6 +20,7 @@ let pipeline: LocalPipeline | undefined;
 afterAll(async () => {
   await pipeline?.close();
   tmp.remove();
+  rmSync(`${tmp.dir}-quarantine`, { recursive: true, force: true });
 });
 
 const components = () => [rawArchiveComponent({ config: { bufferIntervalMs: 500, pollIntervalMs: 100, processor: { bufferIntervalMs: 0 } } }), curatorComponent({ windowMs: 500 })];
@@ -85,5 +87,45 @@ describe("eventlake replay", () => {
     expect(afterAll3.rawEvents).toBe(240);
     expect(afterAll3).toMatchObject({ rawDistinctEvents: 120, curatedRows: 120, curatedDistinct: 120 });
     expect(reconcile(afterAll3, afterAll3.expected).ok).toBe(true);
+  });
+
+  it("judges quarantined events again: those valid today are curated once, the rest stay quarantined", { timeout: 240_000 }, async () => {
+    await pipeline?.close();
+    const dataDir = `${tmp.dir}-quarantine`;
+    // The ingest function with a 600-byte event limit: the padded events are rejected (event_too_large).
+    pipeline = await startLocalPipeline({ dataDir, port: 0, apiThrottling: false, functionEnv: { EVENTLAKE_INGEST_MAX_EVENT_BYTES: "600" } }, components());
+    const auth = { authorization: `Basic ${Buffer.from(`${pipeline.info.writeKey}:`).toString("base64")}`, "content-type": "application/json" };
+    const big = Array.from({ length: 20 }, (_, i) => ({ type: "track", event: "Big", userId: `u${i}`, messageId: `big-${i}`, properties: { pad: "x".repeat(800) } }));
+    const small = Array.from({ length: 20 }, (_, i) => ({ type: "track", event: "Small", userId: `u${i}`, messageId: `small-${i}` }));
+    const duplicate = { ...small[0]!, properties: { second: true } }; // same messageId in the same request
+    const response = await fetch(`${pipeline.info.endpoint}/v1/batch`, { method: "POST", headers: auth, body: JSON.stringify({ batch: [...big, ...small, duplicate] }) });
+    const answer = (await response.json()) as { errors: { reason: string }[] };
+    expect(response.status).toBe(207);
+    expect(answer.errors.map((e) => e.reason).sort()).toEqual([...new Array(20).fill("event_too_large"), "duplicate_message_id"].sort());
+    const deadline = Date.now() + 60_000;
+    let layers = await countLayers(dataDir);
+    while ((layers.rawBadRows < 21 || layers.curatedRows < 20 || layers.quarantinedRows < 21) && Date.now() < deadline) {
+      await sleep(500);
+      layers = await countLayers(dataDir);
+    }
+    expect(layers).toMatchObject({ rawBadRows: 21, curatedRows: 20, quarantinedRows: 21 });
+    await pipeline.close();
+
+    // Today's limit is the default (32 KB): the 20 big events pass; the duplicate never will.
+    pipeline = await startLocalPipeline({ dataDir, port: 0, apiThrottling: false }, components());
+    const report = await replayLocal(pipeline.info, dataDir, { source: "quarantine" });
+    expect(report).toMatchObject({ records: 20, events: 20, written: 20, failed: 0, stillRejected: 1, stillRejectedReasons: { duplicate_message_id: 1 } });
+    const expectFile = join(dataDir, "expected.csv");
+    recordOutcomes(expectFile, { accepted: [...big, ...small].map((e) => e.messageId), rejected: [] }, { create: true });
+    let after = await countLayers(dataDir, expectFile);
+    while (after.curatedDistinct < 40 && Date.now() < deadline + 60_000) {
+      await sleep(500);
+      after = await countLayers(dataDir, expectFile);
+    }
+    expect(after.expected).toMatchObject({ accepted: 40, acceptedNotCurated: 0, acceptedQuarantined: 0, acceptedCuratedDuplicates: 0 });
+    expect(after).toMatchObject({ curatedRows: 40, curatedDistinct: 40, quarantinedRows: 21 }); // quarantine keeps its history
+
+    // Once replayed, the raw objects are marked for this source: a second quarantine replay re-sends nothing.
+    expect(await replayLocal(pipeline.info, dataDir, { source: "quarantine" })).toMatchObject({ records: 0, written: 0 });
   });
 });

@@ -44,7 +44,8 @@ describe("which objects a replay covers", () => {
   });
 
   it("marks replayed objects outside every source and table", () => {
-    expect(ledgerKeyOf(key)).toBe(`replay-ledger/${key}.json`);
+    expect(ledgerKeyOf("fallback", key)).toBe(`replay-ledger/fallback/${key}.json`);
+    expect(ledgerKeyOf("quarantine", "raw/x.gz")).not.toBe(ledgerKeyOf("raw", "raw/x.gz"));
   });
 });
 

@@ -51,13 +51,13 @@ describe("replay service", () => {
     const failing = flakyWriter(1);
     const first = await replay(store, failing, { source: "fallback" });
     expect(first).toMatchObject({ objects: 1, records: 2, written: 1, failed: 1, refused: 1, refusedReasons: { "not JSON": 1 }, incompleteObjects: [key] });
-    expect(await store.get(ledgerKeyOf(key))).toBeUndefined();
+    expect(await store.get(ledgerKeyOf("fallback", key))).toBeUndefined();
 
     const healthy = flakyWriter(0);
     const second = await replay(store, healthy, { source: "fallback" });
     expect(second).toMatchObject({ records: 2, written: 2, failed: 0, incompleteObjects: [] });
     expect(healthy.written).toEqual([event("e1"), event("e2")]); // the same bytes
-    expect(await store.get(ledgerKeyOf(key))).toBeDefined();
+    expect(await store.get(ledgerKeyOf("fallback", key))).toBeDefined();
 
     const third = await replay(store, flakyWriter(0), { source: "fallback" });
     expect(third).toMatchObject({ alreadyReplayed: 1, records: 0 });

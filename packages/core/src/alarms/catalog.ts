@@ -223,7 +223,7 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
         fix: [
           "Capacity: let the autoscaler add shards (check `stream.maxShards` and the Autoscaler failures alarm) or raise the shard count by hand.",
           "Permissions or a missing stream: fix the stack and redeploy.",
-          "Then replay fallback/ into the stream (`npx eventlake replay`), and delete the replayed objects.",
+          "Then re-send the spills: `npx eventlake replay --from fallback` (it skips spills whose clients got them through on a retry, and marks each object it re-sent in replay-ledger/; replayed objects can then be deleted).",
         ],
       },
     },
@@ -523,8 +523,8 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
           "Recent client releases and schema changes in schemas/.",
         ],
         fix: [
-          "A producer bug: fix the producer; the quarantined events can be replayed after the fix (`npx eventlake replay`).",
-          "A new event shape that is legitimate: register a new schema version in schemas/ and redeploy, then replay the quarantine.",
+          "A producer bug: fix the producer. Events it already sent stay quarantined unless the rules change.",
+          "A new event shape that is legitimate: register a new schema version in schemas/ and redeploy, then `npx eventlake replay --from quarantine` (archived bad rows judged again by today's rules; those that pass are curated, the rest stay).",
           "Noise that is expected: raise `alarms.quarantineRate` for the stage.",
         ],
       },

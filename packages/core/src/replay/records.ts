@@ -8,13 +8,17 @@ import { createHash } from "node:crypto";
 import { LAKE_PREFIXES } from "../stage-config";
 import type { StreamRecordInput } from "../ports";
 
-/** fallback/: ingest spills (NDJSON, the records' bytes). raw/: the Firehose archive (gzip NDJSON, the same bytes). */
-export const REPLAY_SOURCES = { fallback: LAKE_PREFIXES.fallback, raw: LAKE_PREFIXES.raw } as const;
+/**
+ * Where each source reads: fallback/ (ingest spills, NDJSON of the records' bytes), raw/ (the Firehose archive, gzip
+ * NDJSON of the same bytes), and for quarantine the raw archive's bad rows (it keeps every rejected event byte for
+ * byte), which are judged again rather than re-sent as they are.
+ */
+export const REPLAY_SOURCES = { fallback: LAKE_PREFIXES.fallback, raw: LAKE_PREFIXES.raw, quarantine: LAKE_PREFIXES.raw } as const;
 export type ReplaySource = keyof typeof REPLAY_SOURCES;
 
-/** One marker object per replayed object, under this prefix of the lake bucket (outside every table and source). */
+/** One marker object per source and replayed object, under this prefix of the lake bucket (outside every table). */
 export const REPLAY_LEDGER_PREFIX = "replay-ledger/";
-export const ledgerKeyOf = (objectKey: string) => `${REPLAY_LEDGER_PREFIX}${objectKey}.json`;
+export const ledgerKeyOf = (source: ReplaySource, objectKey: string) => `${REPLAY_LEDGER_PREFIX}${source}/${objectKey}.json`;
 
 export interface ReplayRecord extends StreamRecordInput {
   kind: "event" | "bad_row";

@@ -13,7 +13,9 @@
  */
 import { gunzipSync } from "node:zlib";
 import type { ObjectStore, StreamWriter } from "../ports";
+import type { BadRow } from "../ingest/events";
 import { REPLAY_SOURCES, inReplayRange, ledgerKeyOf, ndjsonLines, replayRecordOf, type ReplayRecord, type ReplaySource } from "./records";
+import { rejudgeBadRow, type RejudgeContext } from "./rejudge";
 
 export interface ReplayOptions {
   source: ReplaySource;
@@ -30,10 +32,13 @@ export interface ReplayOptions {
   now?: () => number;
   onObject?: (progress: ReplayObjectResult) => void;
   /**
-   * For fallback replays: which of these records (by kind and messageId) the raw archive already holds; they are not
-   * re-sent. Answers keys made by `archiveKeyOf`.
+   * For fallback and quarantine replays: which of these records (by kind and messageId) the raw archive already
+   * holds; they are not re-sent (for quarantine: an event accepted since under the same messageId). Answers keys
+   * made by `archiveKeyOf`.
    */
   archived?: (records: readonly { kind: "event" | "bad_row"; messageId: string }[]) => Promise<ReadonlySet<string>>;
+  /** For quarantine replays (required there): today's validation config and schemas. */
+  rejudge?: RejudgeContext;
 }
 
 export interface ReplayObjectResult {
@@ -62,6 +67,9 @@ export interface ReplayReport {
   failed: number;
   /** Fallback records not re-sent because the raw archive already holds them (their clients retried). */
   alreadyArchived: number;
+  /** Quarantine replays: bad rows still rejected today, by reason (not re-sent). */
+  stillRejected: number;
+  stillRejectedReasons: Record<string, number>;
   /** Lines that were not records the pipeline writes (not JSON, unknown kind): never sent. */
   refused: number;
   refusedReasons: Record<string, number>;
@@ -82,8 +90,9 @@ export async function replay(store: ObjectStore, writer: StreamWriter, options: 
   const budget = options.writeBudgetMs ?? 30_000;
   const report: ReplayReport = {
     source: options.source, dryRun: options.dryRun ?? false, objects: 0, alreadyReplayed: 0, records: 0, events: 0, badRows: 0,
-    written: 0, spilled: 0, failed: 0, refused: 0, alreadyArchived: 0, refusedReasons: {}, incompleteObjects: [],
+    written: 0, spilled: 0, failed: 0, refused: 0, alreadyArchived: 0, stillRejected: 0, stillRejectedReasons: {}, refusedReasons: {}, incompleteObjects: [],
   };
+  if (options.source === "quarantine" && !options.rejudge) throw new Error("a quarantine replay needs the validation context (rejudge)");
   const range = { ...(options.sinceMs !== undefined ? { sinceMs: options.sinceMs } : {}), ...(options.untilMs !== undefined ? { untilMs: options.untilMs } : {}) };
 
   // Listed first, then replayed: spills a replay makes land in fallback/ and are not picked up by this same run.
@@ -97,7 +106,7 @@ export async function replay(store: ObjectStore, writer: StreamWriter, options: 
   for (const key of keys) {
     const result: ReplayObjectResult = { key, records: 0, written: 0, spilled: 0, failed: 0, refused: 0, alreadyArchived: 0, alreadyReplayed: false };
     report.objects++;
-    if (!options.again && (await store.get(ledgerKeyOf(key))) !== undefined) {
+    if (!options.again && (await store.get(ledgerKeyOf(options.source, key))) !== undefined) {
       result.alreadyReplayed = true;
       report.alreadyReplayed++;
       options.onObject?.(result);
@@ -111,11 +120,20 @@ export async function replay(store: ObjectStore, writer: StreamWriter, options: 
       if ("refused" in record) {
         result.refused++;
         report.refusedReasons[record.refused] = (report.refusedReasons[record.refused] ?? 0) + 1;
-      } else records.push(record);
+      } else if (options.source !== "quarantine") records.push(record);
+      else if (record.kind === "bad_row") {
+        // Judged again: re-sent as an event if it passes today, left in quarantine otherwise.
+        const judged = rejudgeBadRow(JSON.parse(Buffer.from(record.data).toString("utf8")) as BadRow, options.rejudge!);
+        if (judged.ok) records.push(judged.record);
+        else {
+          report.stillRejected++;
+          report.stillRejectedReasons[judged.reason] = (report.stillRejectedReasons[judged.reason] ?? 0) + 1;
+        }
+      }
     }
     pending.push({ key, result, records });
   }
-  const identified = options.source === "fallback" && options.archived
+  const identified = options.source !== "raw" && options.archived
     ? pending.flatMap((p) => p.records.filter((r) => r.messageId !== undefined).map((r) => ({ kind: r.kind, messageId: r.messageId! })))
     : [];
   const archived = identified.length ? await options.archived!(identified) : new Set<string>();
@@ -135,7 +153,7 @@ export async function replay(store: ObjectStore, writer: StreamWriter, options: 
         for (const outcome of written.outcomes) result[outcome]++;
       }
       if (result.failed === 0) {
-        await store.put(ledgerKeyOf(key), JSON.stringify({ replayedAt: new Date(now()).toISOString(), records: result.records, written: result.written, spilled: result.spilled, alreadyArchived: result.alreadyArchived }), { contentType: "application/json" });
+        await store.put(ledgerKeyOf(options.source, key), JSON.stringify({ replayedAt: new Date(now()).toISOString(), records: result.records, written: result.written, spilled: result.spilled, alreadyArchived: result.alreadyArchived }), { contentType: "application/json" });
       } else report.incompleteObjects.push(key);
     }
     report.records += result.records;

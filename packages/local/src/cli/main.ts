@@ -109,8 +109,8 @@ program
 
 program
   .command("replay")
-  .description("re-send fallback spills (or raw archive objects) into the running local pipeline's stream; the curator keeps one row per messageId")
-  .requiredOption("--from <source>", "fallback (ingest spills) or raw (the archive, e.g. to rebuild the curated layer)")
+  .description("re-send fallback spills, raw archive objects, or quarantined events that pass today's validation into the running local pipeline's stream; the curator keeps one row per messageId")
+  .requiredOption("--from <source>", "fallback (ingest spills), raw (the archive, e.g. to rebuild the curated layer) or quarantine (bad rows judged again, e.g. after a schema fix)")
   .option("--since <time>", "only objects of hours from this time on: ISO UTC (2026-11-26T10:00) or relative (6h, 2d)")
   .option("--until <time>", "only objects of hours before this time (same forms)")
   .option("--again", "also re-send objects an earlier replay already re-sent", false)

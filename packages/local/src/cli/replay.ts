@@ -1,7 +1,8 @@
 /**
- * `eventlake replay --from fallback|raw`: re-sends fallback spills (events a client was answered 503 for and may
- * never have retried) or raw archive objects into the running local pipeline's stream, through the same stream
- * writer the ingest function uses (KPL aggregation per shard, retries, spills). The curator removes what it already
+ * `eventlake replay --from fallback|raw|quarantine`: re-sends fallback spills (events a client was answered 503 for
+ * and may never have retried) or raw archive objects into the running local pipeline's stream, or judges the
+ * archived bad rows again with today's validation and sends those that pass; through the same stream writer the
+ * ingest function uses (KPL aggregation per shard, retries, spills). The curator removes what it already
  * curated by messageId, so a replay adds only what was missing. Replayed objects are marked (replay-ledger/ in the
  * lake bucket) and skipped by later replays unless --again.
  */
@@ -12,10 +13,22 @@ import { KinesisStreamWriter } from "@eventlake/adapters/kinesis-stream-writer";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { REPLAY_SOURCES, type ReplaySource } from "@eventlake/core/replay/records";
 import { replay, type ReplayReport } from "@eventlake/core/replay/service";
+import { loadSchemaDirectory } from "@eventlake/adapters/schema-loader";
+import { ingestConfigFromEnv } from "@eventlake/core/ingest/config";
+import { createSchemaRegistry } from "@eventlake/core/ingest/schema-registry";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { readLocalInfo, resolveDataDir, type LocalInfo } from "../local-config";
 import { archivedRecords } from "./verify";
 import { n, table } from "./format";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/** Today's validation, as the local ingest function has it (its config overrides from the environment, schemas/). */
+function localValidation() {
+  return { config: ingestConfigFromEnv(process.env), schemas: createSchemaRegistry(loadSchemaDirectory(join(REPO_ROOT, "schemas"), { required: true })) };
+}
 
 export interface ReplayCliOptions {
   dataDir?: string;
@@ -53,6 +66,7 @@ export async function replayLocal(info: LocalInfo, dataDir: string, options: { s
       dryRun: options.dryRun ?? false,
       ...(options.onObject ? { onObject: options.onObject } : {}),
       archived: (records) => archivedRecords(dataDir, records),
+      ...(options.source === "quarantine" ? { rejudge: localValidation() } : {}),
     });
   } finally {
     store.destroy();
@@ -104,8 +118,9 @@ export async function runReplay(options: ReplayCliOptions) {
       table(
         [
           ["objects", `${n(report.objects)} under ${REPLAY_SOURCES[source]}${sinceMs !== undefined || untilMs !== undefined ? " in the time range" : ""}, ${n(report.alreadyReplayed)} skipped (replayed before; --again re-sends them)`],
-          ["records", `${n(report.records)} (${n(report.events)} events, ${n(report.badRows)} bad rows)${report.alreadyArchived ? `; ${n(report.alreadyArchived)} not re-sent: already in the raw archive (their clients retried)` : ""}`],
+          [source === "quarantine" ? "now valid" : "records", `${n(report.records)} (${n(report.events)} events, ${n(report.badRows)} bad rows)${report.alreadyArchived ? `; ${n(report.alreadyArchived)} not re-sent: already in the raw archive (their clients retried)` : ""}`],
           ...(report.dryRun ? [] : [["re-sent", `${n(report.written)} written to the stream, ${n(report.spilled)} spilled again to fallback/, ${n(report.failed)} failed`]]),
+          ...(source === "quarantine" ? [["still rejected", n(report.stillRejected) + (report.stillRejected ? `  (${Object.entries(report.stillRejectedReasons).map(([r, c]) => `${r}: ${n(c)}`).join(", ")})` : "")]] : []),
           ["refused", n(report.refused) + (report.refused ? `  (${Object.entries(report.refusedReasons).map(([r, c]) => `${r}: ${n(c)}`).join(", ")})` : "")],
         ],
         ["replay", report.dryRun ? "dry run: nothing sent" : ""],
