@@ -7,11 +7,12 @@
  * working, events are written -> the alarm returns to OK. Alarm periods are shortened to 2 s (the rules, M of N and
  * missing-data treatment stay the catalog's), so this takes seconds, not minutes.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
 import { localAlarmsComponent } from "@eventlake/local/alarms/index";
+import { curatorComponent } from "@eventlake/local/curator/curator";
 import { alarmsStatus, formatAlarmsStatus } from "@eventlake/local/cli/alarms-status";
 import { tempDir } from "../helpers/temp-dir";
 
@@ -101,4 +102,57 @@ describe("local alarms, end to end", () => {
     expect(status.inAlarm).toBe(0);
     expect(formatAlarmsStatus(status)).toMatch(/OK\s+ingest-fallback-spills\s+critical/);
   }, 120_000);
+
+  it("fires the quarantine-rate alarm from the curator's metrics when most events are bad, and clears it", async () => {
+    const dataDir = `${tmp.dir}-quarantine`;
+    const withCurator = () => [curatorComponent({ windowMs: 300 }), localAlarmsComponent({ intervalMs: 250, periodSeconds: 2 })];
+    const log = () => (existsSync(join(dataDir, "alerts.log")) ? readFileSync(join(dataDir, "alerts.log"), "utf8") : "");
+    const blocks = (id: string) => log().split("\n\n").filter((b) => new RegExp(`^(ALARM|OK|INSUFFICIENT_DATA) ${id} `).test(b.trim()));
+    const waitForLog = async (what: string, condition: () => boolean) => {
+      const deadline = Date.now() + 60_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; alerts.log:\n${log()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    pipeline = await startLocalPipeline({ dataDir, port: 0, apiThrottling: false }, withCurator());
+    const auth = { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${pipeline.info.writeKey}:`).toString("base64")}` };
+    const post = (batch: unknown[]) => fetch(`${pipeline!.info.endpoint}/v1/batch`, { method: "POST", headers: auth, body: JSON.stringify({ batch }) }).then((r) => r.arrayBuffer());
+    // Half the events have no identity: rejected at ingest, archived as bad rows, quarantined by the curator. The
+    // alarm needs 3 of 3 periods (2 s here) over the stage's 5 %: keep the traffic up until it fires.
+    let n = 0;
+    const mixed = () => Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? { type: "track", event: "No identity", messageId: `q-${n++}` } : { type: "track", event: "Fine", userId: "u", messageId: `q-${n++}` }));
+    const sending = (async () => {
+      while (blocks("curated-quarantine-rate").length === 0) {
+        await post(mixed());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    await waitForLog("the quarantine-rate ALARM", () => blocks("curated-quarantine-rate").length >= 1);
+    await sending;
+    const [fired] = blocks("curated-quarantine-rate");
+    expect(fired).toMatch(/^ALARM curated-quarantine-rate \[warning\]/);
+    expect(fired).toContain("Runbook: RUNBOOK.md#curated-quarantine-rate");
+
+    // Valid events only: the rate falls to 0 and the alarm clears.
+    const valid = () => Array.from({ length: 20 }, () => ({ type: "track", event: "Fine", userId: "u", messageId: `v-${n++}` }));
+    const clearing = (async () => {
+      while (blocks("curated-quarantine-rate").length < 2) {
+        await post(valid());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    await waitForLog("the quarantine-rate OK", () => blocks("curated-quarantine-rate").length >= 2);
+    await clearing;
+    expect(blocks("curated-quarantine-rate")[1]).toMatch(/^OK curated-quarantine-rate \[warning\] \S+ \(was ALARM\)/);
+
+    // The curator's consumer-lag gauge reached the store under Glue's name, so that alarm is evaluated too (about one
+    // window of lag: OK).
+    const states = JSON.parse(readFileSync(join(dataDir, "alarms.json"), "utf8")) as { alarms: Record<string, { state: string }> };
+    expect(states.alarms["curated-consumer-lag"]?.state).toBe("OK");
+    expect(readFileSync(join(dataDir, "metrics", "points.ndjson"), "utf8")).toContain("glue.driver.streaming.maxConsumerLagInMs");
+    await pipeline.close();
+    pipeline = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 180_000);
 });

@@ -21,8 +21,11 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { timestampTZValue } from "@duckdb/node-api";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
+import { CUSTOM_METRICS } from "@eventlake/core/alarms/catalog";
 import { parseDataFileName } from "@eventlake/core/curation/contract";
-import { writeFileAtomic } from "../local-config";
+import { metricsNamespace } from "@eventlake/core/stage-config";
+import { LOCAL_CURATION_JOB, writeFileAtomic } from "../local-config";
+import { publishLocalMetrics } from "../metrics/publish";
 import type { LocalComponent, PipelineContext } from "../runtime";
 import { CurationEngine, type BatchStats, type CommitStatement, type RawRecord } from "./engine";
 import { StreamRangeReader, type ShardPosition, type ShardRange } from "./stream-ranges";
@@ -277,12 +280,39 @@ export class LocalCurator {
     const committedAt = new Date().toISOString();
     const entry: CommitLogEntry = { batchId: batch.batchId, committedAt, records: stats.records, curated: stats.curated };
     appendFileSync(curatorCommitLogPath(this.ctx.dataDir), `${JSON.stringify(entry)}\n`);
+    this.publishMetrics(stats, records);
     this.ctx.log(
       `curator: batch ${batch.batchId}: ${stats.records} records -> ${stats.curated} curated, ${stats.duplicates} duplicates, ` +
         `${stats.quarantined} quarantined, ${stats.aggregates} aggregate windows (${Date.now() - started} ms)`,
     );
     await this.writeStatus({ caughtUp: !more, last: { batchId: batch.batchId, committedAt, stats, files: files.length } });
     return more;
+  }
+
+  /**
+   * What the Glue job publishes on AWS, under the same names, so the local alarms evaluate the same catalog:
+   * EventsCurated / EventsQuarantined (the quarantine-rate alarm) and Glue's maxConsumerLagInMs gauge, here the age of
+   * the batch's oldest record when the batch committed (about one window when keeping up; it grows when the curator
+   * falls behind or was down).
+   */
+  private publishMetrics(stats: BatchStats, records: readonly RawRecord[]): void {
+    const now = Date.now();
+    const m = CUSTOM_METRICS.curation;
+    publishLocalMetrics(this.ctx.dataDir, {
+      namespace: metricsNamespace("local"),
+      dimensions: { service: m.service },
+      values: { [m.eventsCurated]: stats.curated, [m.eventsQuarantined]: stats.quarantined },
+      unit: "Count",
+    });
+    if (records.length === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const r of records) oldest = Math.min(oldest, r.arrivalTime.getTime());
+    publishLocalMetrics(this.ctx.dataDir, {
+      namespace: "Glue",
+      dimensions: { JobName: LOCAL_CURATION_JOB, JobRunId: "ALL", Type: "gauge" },
+      values: { "glue.driver.streaming.maxConsumerLagInMs": Math.max(0, now - oldest) },
+      unit: "Milliseconds",
+    });
   }
 
   /** PUTs every file (durable when answered), then removes files of the same batch id the run did not write. */
