@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
 import { localAlarmsComponent } from "@eventlake/local/alarms/index";
 import { curatorComponent } from "@eventlake/local/curator/curator";
+import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { alarmsStatus, formatAlarmsStatus } from "@eventlake/local/cli/alarms-status";
 import { tempDir } from "../helpers/temp-dir";
 
@@ -103,9 +104,13 @@ describe("local alarms, end to end", () => {
     expect(formatAlarmsStatus(status)).toMatch(/OK\s+ingest-fallback-spills\s+critical/);
   }, 120_000);
 
-  it("fires the quarantine-rate alarm from the curator's metrics when most events are bad, and clears it", async () => {
+  it("fires the quarantine-rate alarm from the curator's metrics when most events are bad, and clears it; consumer lag and iterator age are evaluated", async () => {
     const dataDir = `${tmp.dir}-quarantine`;
-    const withCurator = () => [curatorComponent({ windowMs: 300 }), localAlarmsComponent({ intervalMs: 250, periodSeconds: 2 })];
+    const withCurator = () => [
+      rawArchiveComponent({ config: { bufferIntervalMs: 500, pollIntervalMs: 100, processor: { bufferIntervalMs: 0 } }, metricsIntervalMs: 1_000 }),
+      curatorComponent({ windowMs: 300 }),
+      localAlarmsComponent({ intervalMs: 250, periodSeconds: 2 }),
+    ];
     const log = () => (existsSync(join(dataDir, "alerts.log")) ? readFileSync(join(dataDir, "alerts.log"), "utf8") : "");
     const blocks = (id: string) => log().split("\n\n").filter((b) => new RegExp(`^(ALARM|OK|INSUFFICIENT_DATA) ${id} `).test(b.trim()));
     const waitForLog = async (what: string, condition: () => boolean) => {
@@ -146,11 +151,14 @@ describe("local alarms, end to end", () => {
     await clearing;
     expect(blocks("curated-quarantine-rate")[1]).toMatch(/^OK curated-quarantine-rate \[warning\] \S+ \(was ALARM\)/);
 
-    // The curator's consumer-lag gauge reached the store under Glue's name, so that alarm is evaluated too (about one
-    // window of lag: OK).
+    // The curator's consumer-lag gauge (under Glue's name) and the raw archive's GetRecords iterator age (under
+    // Kinesis's) reached the store, so those alarms are evaluated too, and both consumers keep up: OK.
     const states = JSON.parse(readFileSync(join(dataDir, "alarms.json"), "utf8")) as { alarms: Record<string, { state: string }> };
     expect(states.alarms["curated-consumer-lag"]?.state).toBe("OK");
-    expect(readFileSync(join(dataDir, "metrics", "points.ndjson"), "utf8")).toContain("glue.driver.streaming.maxConsumerLagInMs");
+    expect(states.alarms["stream-iterator-age"]?.state).toBe("OK");
+    const points = readFileSync(join(dataDir, "metrics", "points.ndjson"), "utf8");
+    expect(points).toContain("glue.driver.streaming.maxConsumerLagInMs");
+    expect(points).toContain("GetRecords.IteratorAgeMilliseconds");
     await pipeline.close();
     pipeline = undefined;
     rmSync(dataDir, { recursive: true, force: true });

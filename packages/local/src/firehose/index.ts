@@ -5,7 +5,8 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
-import type { LocalComponent } from "../runtime";
+import type { LocalComponent, PipelineContext } from "../runtime";
+import { publishLocalMetrics } from "../metrics/publish";
 import { localFirehoseConfig, type LocalFirehoseConfig } from "./config";
 import { LocalFirehose } from "./local-firehose";
 import { firehoseStateDir } from "./state";
@@ -30,6 +31,31 @@ export interface RawArchiveComponentOptions {
   handler?: string;
   /** The transform's timeout (default: the stage's rawArchive.transformTimeoutSeconds). */
   transformTimeoutSeconds?: number;
+  /** How often the stream's iterator age is published (default 10 s; tests shorten it). */
+  metricsIntervalMs?: number;
+}
+
+/**
+ * Kinesis's GetRecords.IteratorAgeMilliseconds (Maximum) for the local stream, from the raw archive's reads: the
+ * largest age seen, published every `intervalMs` (only intervals with reads), so the stream-iterator-age alarm
+ * evaluates locally as on AWS.
+ */
+function iteratorAgeMetric(ctx: Pick<PipelineContext, "dataDir" | "streamName">, intervalMs = 10_000) {
+  let max: number | undefined;
+  const publish = () => {
+    if (max === undefined) return;
+    publishLocalMetrics(ctx.dataDir, { namespace: "AWS/Kinesis", dimensions: { StreamName: ctx.streamName }, values: { "GetRecords.IteratorAgeMilliseconds": max }, unit: "Milliseconds" });
+    max = undefined;
+  };
+  const timer = setInterval(publish, intervalMs);
+  timer.unref();
+  return {
+    record: (ageMs: number) => (max = Math.max(max ?? 0, ageMs)),
+    close: () => {
+      clearInterval(timer);
+      publish();
+    },
+  };
 }
 
 /** The raw archive as a part of the local pipeline (registered in components.ts). */
@@ -45,6 +71,7 @@ export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): L
         memoryMb: ctx.stage.rawArchive.transformMemoryMb,
         env: { POWERTOOLS_SERVICE_NAME: "firehose-transform", POWERTOOLS_LOGGER_LOG_EVENT: "false" },
       });
+      const iteratorAge = iteratorAgeMetric(ctx, options.metricsIntervalMs);
       const kinesis = new KinesisClient(clientConfig({ region: ctx.region, endpoint: ctx.kinesisEndpoint }));
       const store = new S3ObjectStore({ bucket: ctx.bucket, target: { region: ctx.region, endpoint: ctx.s3Endpoint } });
       const firehose = new LocalFirehose({
@@ -60,10 +87,12 @@ export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): L
         stateDir: firehoseStateDir(ctx.dataDir),
         region: ctx.region,
         log: ctx.log,
+        onIteratorAge: (ageMs) => iteratorAge.record(ageMs),
       });
       try {
         await firehose.start();
       } catch (error) {
+        iteratorAge.close();
         kinesis.destroy();
         store.destroy();
         throw error;
@@ -78,6 +107,7 @@ export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): L
           try {
             await firehose.close();
           } finally {
+            iteratorAge.close();
             kinesis.destroy();
             store.destroy();
           }

@@ -67,6 +67,8 @@ export interface LocalFirehoseOptions {
   region: string;
   accountId?: string;
   log?: (line: string) => void;
+  /** Called after each poll of the stream with its GetRecords iterator age (ms), for the stream's metrics. */
+  onIteratorAge?: (ageMs: number) => void;
   clock?: () => number;
 }
 
@@ -353,6 +355,7 @@ export class LocalFirehose {
     if (this.round && this.clock() >= this.roundRetryAtMs) await this.deliverRound();
     if (!this.backpressured()) {
       const polled = await this.reader.poll();
+      this.options.onIteratorAge?.(polled.iteratorAgeMs);
       this.backlog = polled.millisBehindLatest > 0;
       for (const shardId of polled.endedShards) this.endedShards.add(shardId);
       if (polled.records.length > 0) {

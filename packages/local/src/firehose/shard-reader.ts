@@ -34,6 +34,11 @@ export interface PollResult {
   endedShards: string[];
   /** The largest MillisBehindLatest seen: > 0 means there is a backlog. */
   millisBehindLatest: number;
+  /**
+   * Kinesis's GetRecords.IteratorAgeMilliseconds for this poll: the largest age (now - arrival) of the last record
+   * a GetRecords call returned; 0 when the calls returned nothing.
+   */
+  iteratorAgeMs: number;
 }
 
 export interface ShardReaderOptions {
@@ -131,7 +136,7 @@ export class ShardReader {
   async poll(): Promise<PollResult> {
     const now = (this.options.clock ?? Date.now)();
     if (this.listAgain || now - this.listedAt >= (this.options.listIntervalMs ?? 10_000)) await this.refresh();
-    const result: PollResult = { records: [], endedShards: [], millisBehindLatest: 0 };
+    const result: PollResult = { records: [], endedShards: [], millisBehindLatest: 0, iteratorAgeMs: 0 };
     for (const state of [...this.shards.values()]) {
       if (state.ended) continue;
       try {
@@ -163,6 +168,8 @@ export class ShardReader {
           }
         }
         result.millisBehindLatest = Math.max(result.millisBehindLatest, page.MillisBehindLatest ?? 0);
+        const last = page.Records?.at(-1)?.ApproximateArrivalTimestamp;
+        if (last) result.iteratorAgeMs = Math.max(result.iteratorAgeMs, now - last.getTime());
         state.iterator = page.NextShardIterator;
         if (!state.iterator) {
           state.ended = true;
