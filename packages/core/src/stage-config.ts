@@ -226,6 +226,27 @@ export interface StageConfig {
  */
 const COMPACTOR_SIZING = { memoryMb: 1769, timeoutSeconds: 900, ephemeralStorageMb: 512, maxMbPerRun: 2048 } as const;
 
+/** The scheduled functions' rates on AWS (every AWS stage). */
+const AWS_SCHEDULES: StageConfig["schedules"] = { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" };
+
+/**
+ * The shard autoscaler's policy on AWS (every AWS stage; the local stage shortens its clocks): scale up at 70 % (the
+ * user's rule), settle at 50 %, scale down below 30 % for 30 min; CloudWatch: 1-min periods, ~3 min late.
+ */
+const AWS_AUTOSCALER: StageConfig["autoscaler"] = {
+  scaleUpUtilization: 0.7,
+  scaleDownUtilization: 0.3,
+  targetUtilization: 0.5,
+  scaleUpCooldownSeconds: 240,
+  scaleDownCooldownSeconds: 1800,
+  scaleUpWindowSeconds: 420,
+  scaleDownWindowSeconds: 1800,
+  maxIteratorAgeMs: 60_000,
+  reservedScaleUpCalls: 3,
+  metricPeriodSeconds: 60,
+  metricDelaySeconds: 180,
+};
+
 const dev: StageConfig = {
   removal: { protect: false, retainData: false },
   stream: {
@@ -263,21 +284,8 @@ const dev: StageConfig = {
     transformTimeoutSeconds: 120,
   },
   curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 2, windowSeconds: 60, logRetentionDays: 7 },
-  schedules: { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" },
-  /** Scale up at 70 % (the user's rule), settle at 50 %, scale down below 30 % for 30 min; CloudWatch: 1-min periods, ~3 min late. */
-  autoscaler: {
-    scaleUpUtilization: 0.7,
-    scaleDownUtilization: 0.3,
-    targetUtilization: 0.5,
-    scaleUpCooldownSeconds: 240,
-    scaleDownCooldownSeconds: 1800,
-    scaleUpWindowSeconds: 420,
-    scaleDownWindowSeconds: 1800,
-    maxIteratorAgeMs: 60_000,
-    reservedScaleUpCalls: 3,
-    metricPeriodSeconds: 60,
-    metricDelaySeconds: 180,
-  },
+  schedules: AWS_SCHEDULES,
+  autoscaler: AWS_AUTOSCALER,
   compaction: {
     settleMinutes: 60,
     targetFileMb: 128,
@@ -344,21 +352,8 @@ const prod: StageConfig = {
     transformTimeoutSeconds: 180,
   },
   curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 10, windowSeconds: 60, logRetentionDays: 90 },
-  schedules: { autoscaler: "rate(5 minutes)", compactor: "rate(1 hour)", watchdog: "rate(5 minutes)" },
-  /** Scale up at 70 % (the user's rule), settle at 50 %, scale down below 30 % for 30 min; CloudWatch: 1-min periods, ~3 min late. */
-  autoscaler: {
-    scaleUpUtilization: 0.7,
-    scaleDownUtilization: 0.3,
-    targetUtilization: 0.5,
-    scaleUpCooldownSeconds: 240,
-    scaleDownCooldownSeconds: 1800,
-    scaleUpWindowSeconds: 420,
-    scaleDownWindowSeconds: 1800,
-    maxIteratorAgeMs: 60_000,
-    reservedScaleUpCalls: 3,
-    metricPeriodSeconds: 60,
-    metricDelaySeconds: 180,
-  },
+  schedules: AWS_SCHEDULES,
+  autoscaler: AWS_AUTOSCALER,
   compaction: {
     settleMinutes: 120,
     targetFileMb: 128,

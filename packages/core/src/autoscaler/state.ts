@@ -12,7 +12,7 @@
  * Why the assets bucket: it holds operational artifacts that are not data of record (scripts, checkpoints), with
  * their own IAM; the autoscaler gets s3:GetObject/PutObject on exactly this one key.
  */
-import { ROLLING_WINDOW_MS, type DecisionCode, type ScalingAction, type ScalingCall, type ScalingDecision } from "./planner";
+import { ROLLING_WINDOW_MS, type ScalingCall, type ScalingDecision } from "./planner";
 
 export const AUTOSCALER_STATE_PREFIX = "ops/autoscaler/";
 
@@ -27,14 +27,9 @@ export interface RecordedCall extends ScalingCall {
   outcome: "pending" | "accepted" | "unknown";
 }
 
-export interface DecisionRecord {
+/** A decision as kept in the state: the planner's decision (its fields, defined there) with when and how it ended. */
+export interface DecisionRecord extends Pick<ScalingDecision, "action" | "code" | "current" | "target" | "reason" | "utilization"> {
   atMs: number;
-  action: ScalingAction;
-  code: DecisionCode;
-  current: number;
-  target: number;
-  reason: string;
-  utilization?: number;
   /** "none": nothing to do; "done": UpdateShardCount accepted; "failed": it (or a step before it) failed. */
   outcome: "none" | "done" | "failed";
   error?: string;

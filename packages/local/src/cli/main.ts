@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { runCompact } from "./compact";
 import { runCost } from "./cost";
 import { runQuery } from "./query";
@@ -6,18 +6,9 @@ import { runSend } from "./send";
 import { runStatus } from "./status";
 import { runUp } from "./up";
 import { FAULT_CELLS } from "../proof/cells";
+import { nonNegativeNumber, positiveNumber, share, wholeNumber } from "./options";
 
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("must be a non-negative integer");
-  return parsed;
-}
 
-function ratio(value: string): number {
-  const parsed = Number(value);
-  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError("must be between 0 and 1");
-  return parsed;
-}
 
 const program = new Command()
   .name("eventlake")
@@ -28,9 +19,9 @@ const program = new Command()
 program
   .command("up")
   .description("run the whole pipeline locally (what `npm start` runs) until Ctrl-C")
-  .option("-p, --port <port>", "port of the ingest endpoint", positiveInt, 8765)
+  .option("-p, --port <port>", "port of the ingest endpoint", wholeNumber, 8765)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
-  .option("--shards <n>", "shards of a new local stream", positiveInt)
+  .option("--shards <n>", "shards of a new local stream", wholeNumber)
   .option("--no-shard-limits", "turn off Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s)")
   .option("--no-api-throttling", "turn off the API stage throttling")
   .action((options) => runUp({ ...program.opts(), ...options }));
@@ -38,17 +29,17 @@ program
 program
   .command("send")
   .description("send realistic clickstream events to the local (or any) ingest endpoint")
-  .option("-n, --events <n>", "how many events to send", positiveInt, 10_000)
-  .option("-r, --rate <eventsPerSecond>", "target rate; 0 sends as fast as the pipeline answers", positiveInt, 0)
-  .option("-b, --batch-size <n>", "events per /v1/batch request", positiveInt, 100)
-  .option("-c, --concurrency <n>", "requests in flight", positiveInt, 4)
-  .option("--invalid-ratio <ratio>", "share of deliberately invalid events (0..1)", ratio, 0)
-  .option("--users <n>", "size of the simulated user population", positiveInt, 1_000)
-  .option("--seed <n>", "random seed (same seed, same traffic)", positiveInt, 42)
+  .option("-n, --events <n>", "how many events to send", wholeNumber, 10_000)
+  .option("-r, --rate <eventsPerSecond>", "target rate; 0 sends as fast as the pipeline answers", wholeNumber, 0)
+  .option("-b, --batch-size <n>", "events per /v1/batch request", wholeNumber, 100)
+  .option("-c, --concurrency <n>", "requests in flight", wholeNumber, 4)
+  .option("--invalid-ratio <ratio>", "share of deliberately invalid events (0..1)", share, 0)
+  .option("--users <n>", "size of the simulated user population", wholeNumber, 1_000)
+  .option("--seed <n>", "random seed (same seed, same traffic)", wholeNumber, 42)
   .option("--gzip", "gzip request bodies", false)
   .option("--endpoint <url>", "ingest endpoint (default: the running local pipeline)")
   .option("--write-key <key>", "write key (default: the local pipeline's; env EVENTLAKE_WRITE_KEY)")
-  .option("--max-retries <n>", "retries of one request after 429/503/network errors", positiveInt, 8)
+  .option("--max-retries <n>", "retries of one request after 429/503/network errors", wholeNumber, 8)
   .option("--record <file>", "write each answered event's messageId and outcome (accepted/rejected) to this file, for `eventlake verify --expect`")
   .action((options) => runSend({ ...program.opts(), ...options }));
 
@@ -58,18 +49,13 @@ program
   .option("--json", "print JSON instead of tables", false)
   .action((options) => runStatus({ ...program.opts(), ...options }));
 
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!(parsed > 0) || !Number.isFinite(parsed)) throw new InvalidArgumentError("must be a number > 0");
-  return parsed;
-}
 
 program
   .command("cost")
   .description("monthly cost and cost per million events per component on AWS, against the naive design (no aggregation, on-demand stream)")
   .requiredOption("-e, --events-per-second <n>", "average event rate", positiveNumber)
-  .requiredOption("-s, --event-bytes <bytes>", "average size of one event as written to the stream (canonical JSON)", positiveInt)
-  .option("-r, --events-per-request <n>", "client batching: events per HTTP request", positiveInt, 100)
+  .requiredOption("-s, --event-bytes <bytes>", "average size of one event as written to the stream (canonical JSON)", wholeNumber)
+  .option("-r, --events-per-request <n>", "client batching: events per HTTP request", wholeNumber, 100)
   .option("--json", "print JSON instead of tables", false)
   .action((options) => runCost(options));
 
@@ -82,17 +68,12 @@ program
   .option("--stage <stage>", "stage whose Glue database --athena names", "dev")
   .action((sql: string, options) => runQuery({ ...program.opts(), ...options, sql }));
 
-function nonNegativeNumber(value: string): number {
-  const parsed = Number(value);
-  if (!(parsed >= 0) || !Number.isFinite(parsed)) throw new InvalidArgumentError("must be a number >= 0");
-  return parsed;
-}
 
 program
   .command("compact")
   .description("run the compactor once on the local lake: merge the small Parquet files of settled curated partitions, print what was merged")
   .option("--settle-minutes <minutes>", "treat partitions as settled when no file in them is younger than this (default: the stage's)", nonNegativeNumber)
-  .option("--lookback-days <days>", "event days to look at, 0 for every partition (default: the stage's)", positiveInt)
+  .option("--lookback-days <days>", "event days to look at, 0 for every partition (default: the stage's)", wholeNumber)
   .option("--dry-run", "plan and print, write nothing", false)
   .option("--json", "print the run's full report as JSON", false)
   .action((options) => runCompact({ ...program.opts(), ...options }));
@@ -124,8 +105,8 @@ program
 program
   .command("prove")
   .description("the fault matrix: fresh local pipelines under PutRecords failures, throttling, a saturated shard, S3 errors, a slow transform and kill -9, each reconciled against what the client was answered")
-  .option("-n, --events <n>", "events sent per cell", positiveInt, 5_000)
-  .option("-k, --kills <n>", "kill -9 iterations of the kill-9 cell", positiveInt, 10)
+  .option("-n, --events <n>", "events sent per cell", wholeNumber, 5_000)
+  .option("-k, --kills <n>", "kill -9 iterations of the kill-9 cell", wholeNumber, 10)
   .option("--cells <names>", `comma-separated cells (default all): ${FAULT_CELLS.map((c) => c.name).join(", ")}`)
   .option("--keep", "keep each cell's data directory (inspect it with `eventlake -d <dir> verify`)", false)
   .option("-v, --verbose", "print the pipelines' runtime messages", false)

@@ -1,21 +1,16 @@
 /** The raw archive's part of `eventlake status`: what the local Firehose persisted in <dataDir>/firehose/stats.json. */
-import { rawFreshnessSeconds, readFirehoseStats } from "../firehose";
+import { rawFreshnessSeconds, readFirehoseStats, type FirehoseStats } from "../firehose";
 import { n } from "./format";
 
-export interface RawArchiveStatus {
-  deliveryStreamName: string;
+/** What `status` shows of the Firehose's persisted stats (their fields, defined there), plus the freshness now. */
+export interface RawArchiveStatus
+  extends Pick<FirehoseStats, "deliveryStreamName" | "pendingRecords" | "delivered" | "errorOutput" | "droppedRecords" | "lastDeliveryAt" | "lastError"> {
   /**
    * Age in seconds of the oldest record read from the stream but not yet delivered (Firehose's
    * DeliveryToS3.DataFreshness); null when the pipeline is not running (nothing is being delivered).
    */
   freshnessSeconds: number | null;
-  pendingRecords: number;
-  delivered: { objects: number; records: number; bytes: number; compressedBytes: number };
-  errorOutput: { objects: number; records: number };
-  droppedRecords: number;
-  transform: { invocations: number; failedInvocations: number };
-  lastDeliveryAt: string | null;
-  lastError: string | null;
+  transform: Pick<FirehoseStats["transform"], "invocations" | "failedInvocations">;
 }
 
 export function rawArchiveStatus(dataDir: string, running: boolean, nowMs: number = Date.now()): RawArchiveStatus | undefined {

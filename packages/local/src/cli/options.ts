@@ -1,0 +1,18 @@
+/** The CLI's number options: one parser per kind of number, each refusing anything else with what it must be. */
+import { InvalidArgumentError } from "commander";
+
+function numberOption(accepts: (n: number) => boolean, requirement: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    // Number("") is 0: an empty value is not a number.
+    if (value.trim() === "" || !accepts(parsed)) throw new InvalidArgumentError(`must be ${requirement}`);
+    return parsed;
+  };
+}
+
+/** 0, 1, 2 ... (counts, ports, rates where 0 means "no limit"). */
+export const wholeNumber = numberOption((n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
+/** A share between 0 and 1. */
+export const share = numberOption((n) => n >= 0 && n <= 1, "between 0 and 1");
+export const positiveNumber = numberOption((n) => Number.isFinite(n) && n > 0, "a number > 0");
+export const nonNegativeNumber = numberOption((n) => Number.isFinite(n) && n >= 0, "a number >= 0");
