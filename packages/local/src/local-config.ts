@@ -13,6 +13,8 @@ export interface LocalInfo {
   kinesisEndpoint: string;
   s3Endpoint: string;
   region: string;
+  /** The local job service (Glue GetJobRuns/StartJobRun stand-in) when the pipeline runs jobs; smoke and status read it. */
+  glueEndpoint?: string;
   pid: number;
   startedAt: string;
 }

@@ -71,6 +71,8 @@ export interface PipelineContext {
   createFunction(options: { name: string; handler: string; env?: Record<string, string>; timeoutSeconds: number; memoryMb?: number }): LocalLambda;
   /** Every function created so far (the ingest function and the components'), e.g. for their metrics. */
   functions(): readonly LocalLambda[];
+  /** Adds a component's endpoint to what the pipeline publishes in local.json (for the CLI in other processes). */
+  publish?(endpoints: Pick<LocalInfo, "glueEndpoint">): void;
 }
 
 /** A part of the local pipeline started after the ingest path (Firehose, curator, scheduler ...). */
@@ -150,6 +152,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     }
     closers.push(() => new Promise<void>((resolve) => functionLog.end(() => resolve())));
 
+    const published: Pick<LocalInfo, "glueEndpoint"> = {};
     const ctx: PipelineContext = {
       dataDir,
       stage,
@@ -188,6 +191,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
         return lambda;
       },
       functions: () => lambdas,
+      publish: (endpoints) => Object.assign(published, endpoints),
     };
 
     const ingest = ctx.createFunction({
@@ -230,6 +234,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
       const started = await component.start(ctx);
       closers.push(() => started.close());
     }
+    Object.assign(info, published);
     writeLocalInfo(dataDir, info);
     return { info, dataDir, close };
   } catch (error) {

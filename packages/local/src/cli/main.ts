@@ -103,6 +103,21 @@ program
   });
 
 program
+  .command("smoke")
+  .description("after a deploy (--stage) or on the local pipeline: events with known ids through the API, then found in raw/ and curated/, with the curation job's state and the alarms; exit 0 only when every event is found once")
+  .option("--stage <stage>", "a deployed stage (resources from SST's outputs); without it, the running local pipeline")
+  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
+  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
+  .option("--write-key <key>", "a write key of the stage (env EVENTLAKE_WRITE_KEY; locally: the pipeline's)")
+  .option("--timeout <seconds>", "how long to wait for the events in raw/ and curated/ (default 900 on a stage, 120 locally)", positiveNumber)
+  .option("-b, --batch-size <n>", "events in the /v1/batch request", wholeNumber, 10)
+  .option("--json", "print the report as JSON", false)
+  .action(async (options) => {
+    const { runSmoke } = await import("./smoke");
+    process.exitCode = await runSmoke({ ...program.opts(), ...options });
+  });
+
+program
   .command("prove")
   .description("the fault matrix: fresh local pipelines under PutRecords failures, throttling, a saturated shard, S3 errors, a slow transform and kill -9, each reconciled against what the client was answered")
   .option("-n, --events <n>", "events sent per cell", wholeNumber, 5_000)

@@ -162,6 +162,7 @@ export function schedulerComponent(options: SchedulerComponentOptions = {}): Loc
         if (jobs.length > 0) {
           const service = await startLocalJobService({ jobs });
           glueEndpoint = service.endpoint;
+          ctx.publish?.({ glueEndpoint });
           closers.push(() => service.close());
         }
 
