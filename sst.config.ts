@@ -39,6 +39,7 @@ export default $config({
     const { createRawArchive } = await import("./stacks/firehose");
     const { createCatalog } = await import("./stacks/catalog");
     const { createCuration } = await import("./stacks/glue");
+    const { createDevCuration, curationRunsLocally } = await import("./stacks/dev-curation");
     const { createAlarms } = await import("./stacks/alarms");
     const { createDashboard } = await import("./stacks/dashboard");
     const { createCompactor } = await import("./stacks/compactor");
@@ -57,24 +58,39 @@ export default $config({
     const rawArchive = createRawArchive(stage, { stream, lake });
     // Curated layer: the catalog (tables with partition projection, Athena workgroup) and the Glue streaming job.
     const catalog = createCatalog(stage, { lake });
-    const curation = createCuration(stage, { stream, lake });
+    // Under `sst dev` on a personal stage the local curator runs on the developer's machine against this stage's stream
+    // and lake (stacks/dev-curation.ts); otherwise the Glue streaming job does.
+    const devCuration = curationRunsLocally(stage, $dev) ? createDevCuration(stage, { stream, lake }) : undefined;
+    const curation = devCuration ? undefined : createCuration(stage, { stream, lake });
     // Compaction: merges the small files of settled curated partitions, hourly (crash-safe, see ARCHITECTURE.md).
     const compactor = createCompactor(stage, { lake });
     // Shard autoscaler (UpdateShardCount within AWS's limits) and the job watchdog (keeps the Glue job RUNNING).
     const autoscaler = createAutoscaler(stage, { stream, lake, alerts });
-    const watchdog = createWatchdog(stage, { job: curation.job, alerts });
+    const watchdog = curation ? createWatchdog(stage, { job: curation.job, alerts }) : undefined;
     // Operations: the alarm catalog on what the stage deploys (every function it creates, by catalog key), the
     // dashboard.
     const monitored = {
       stream,
       deliveryStream: rawArchive.deliveryStream,
-      glueJob: curation.job,
-      functions: { ingest, "firehose-transform": rawArchive.transform, "glue-starter": curation.starter, compactor: compactor.function, autoscaler: autoscaler.function, watchdog: watchdog.function },
+      ...(curation ? { glueJob: curation.job } : {}),
+      functions: {
+        ingest,
+        "firehose-transform": rawArchive.transform,
+        ...(curation ? { "glue-starter": curation.starter } : {}),
+        compactor: compactor.function,
+        autoscaler: autoscaler.function,
+        ...(watchdog ? { watchdog: watchdog.function } : {}),
+      },
     };
     const alarms = createAlarms(stage, { topic: alerts.topic, ...monitored });
     const dashboard = createDashboard(stage, monitored, alarms);
 
+    // What the CLI's --stage commands read (packages/core/src/stage-outputs.ts): SST writes these to .sst/outputs.json
+    // after every deploy, one file for the last deploy, so they say which stage and region they describe.
     return {
+      stage: $app.stage,
+      region: aws.getRegionOutput({}).region,
+      alarmNames: alarms.alarms.map((a) => a.alarm.name),
       apiUrl: api.url,
       streamName: stream.name,
       streamArn: stream.arn,
@@ -84,13 +100,14 @@ export default $config({
       ingestFunction: ingest.name,
       compactorFunction: compactor.function.name,
       autoscalerFunction: autoscaler.function.name,
-      watchdogFunction: watchdog.function.name,
+      watchdogFunction: watchdog?.function.name ?? "",
       rawArchiveStream: rawArchive.deliveryStream.name,
       rawTransformFunction: rawArchive.transform.name,
       glueDatabase: catalog.database.name,
       glueTables: { events: catalog.tables.events.name, quarantine: catalog.tables.quarantine.name, aggregates: catalog.tables.aggregates.name },
       athenaWorkgroup: catalog.workgroup.name,
-      curationJob: curation.job.name,
+      // Empty on a stage deployed by `sst dev`: the curator runs on the developer's machine there.
+      curationJob: curation?.job.name ?? "",
       dashboardUrl: dashboard.url,
     };
   },

@@ -54,6 +54,8 @@ export interface Scenario {
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
   builds: BuildRequest[];
+  /** SST's own components (type "sst:..."), e.g. a dev command, with their arguments resolved. */
+  components: { type: string; name: string; args: Record<string, unknown> }[];
   /** Resources of one type, e.g. "aws:s3/bucket:Bucket". */
   ofType(type: string): RecordedResource[];
   /** The single resource of a type whose logical name starts with `namePrefix`; fails otherwise. */
@@ -200,6 +202,11 @@ async function startRpcStub(workDir: string, builds: BuildRequest[]): Promise<Se
     switch (method) {
       case "Provider.Aws.Bootstrap":
         return { asset: "sst-asset-mock", assetEcrRegistryId: ACCOUNT, assetEcrUrl: "", state: "sst-state-mock", appsyncHttp: "", appsyncRealtime: "" };
+      // `sst dev` only: the live proxy's AppSync endpoints and the registration of each function as a dev target.
+      case "Provider.Aws.Appsync":
+        return { http: "appsync-http.mock", realtime: "appsync-realtime.mock" };
+      case "Runtime.AddTarget":
+        return {};
       case "Runtime.Build": {
         builds.push(args as unknown as BuildRequest);
         const handler = String(args.handler);
@@ -270,6 +277,8 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 export interface RunStageOptions {
   /** Deploy-time environment (SST_SECRET_<Name>, EVENTLAKE_ALARM_EMAIL...), restored afterwards. */
   env?: Record<string, string | undefined>;
+  /** Run as `sst dev` does (`$dev` true): functions become live-proxy stubs, dev commands are registered. */
+  dev?: boolean;
 }
 
 export async function runStage(stage: string, options: RunStageOptions = {}): Promise<Scenario> {
@@ -284,6 +293,7 @@ export async function runStage(stage: string, options: RunStageOptions = {}): Pr
   const workDir = mkdtempSync(join(tmpdir(), "eventlake-infra-"));
   const resources: RecordedResource[] = [];
   const builds: BuildRequest[] = [];
+  const components: { type: string; name: string; args: Inputs }[] = [];
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
@@ -328,9 +338,9 @@ export async function runStage(stage: string, options: RunStageOptions = {}): Pr
     // What the CLI injects before evaluating `run()`.
     Object.assign(g, {
       $app: { name: app.name, stage, removal: app.removal ?? "retain", protect: app.protect ?? false, providers: app.providers ?? {} },
-      $dev: false,
+      $dev: options.dev ?? false,
       $cli: {
-        command: "deploy",
+        command: options.dev ? "dev" : "deploy",
         rpc: process.env.SST_SERVER,
         paths: { home: join(workDir, "home"), root: ROOT, work: join(workDir, "work"), platform: PLATFORM },
         state: { version: {} },
@@ -348,6 +358,11 @@ export async function runStage(stage: string, options: RunStageOptions = {}): Pr
     g.$transform = component.$transform;
     g.$asset = component.$asset;
     g.sst = await importFile(join(PLATFORM, "src", "components", "index.ts"));
+    // SST components receive their arguments before Pulumi sees them: record dev commands through SST's own hook.
+    const devCommand = (g.sst as { x: { DevCommand: new (...args: never[]) => unknown } }).x.DevCommand;
+    (component.$transform as (c: unknown, cb: (args: Inputs, opts: unknown, name: string) => void) => void)(devCommand, (args, _opts, name) => {
+      components.push({ type: "sst:sst:DevCommand", name, args });
+    });
     const { run } = (await importFile(join(PLATFORM, "src", "auto", "run.ts"))) as {
       run(program: () => Promise<unknown>): Promise<Record<string, unknown>>;
     };
@@ -379,6 +394,7 @@ export async function runStage(stage: string, options: RunStageOptions = {}): Pr
       }),
     )) as Record<string, unknown>;
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
+    const resolvedComponents = await Promise.all(components.map(async (c) => ({ ...c, args: (await resolveDeep(c.args)) as Record<string, unknown> })));
     await pulumi.runtime.disconnect();
     if (failures.length > 0) throw failures[0];
 
@@ -394,6 +410,7 @@ export async function runStage(stage: string, options: RunStageOptions = {}): Pr
       resources: live,
       outputs: resolved,
       builds,
+      components: resolvedComponents,
       ofType: (type) => live.filter((r) => r.type === type),
       one(type, namePrefix = "") {
         const found = live.filter((r) => r.type === type && r.name.startsWith(namePrefix));

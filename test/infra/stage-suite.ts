@@ -14,6 +14,7 @@ import { rawArchiveAssertions, withRawArchive } from "./raw-archive";
 import { compactorAssertions, withCompactor } from "./compactor";
 import { operationsAssertions, withOperations } from "./operations";
 import { RESOURCE_TYPES } from "./resource-types";
+import { cliOutputsAssertions } from "./cli-outputs";
 
 export const EXPECTED_ROUTES = [
   "POST /v1/track",
@@ -60,6 +61,7 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
   rawArchiveAssertions(stage, cfg, () => s);
   compactorAssertions(stage, cfg, () => s);
   operationsAssertions(stage, cfg, () => s);
+  cliOutputsAssertions(stage, () => s);
 
   describe(`stage "${stage}": app and inventory`, () => {
     it("configures the app: name, AWS provider pinned, protection and removal from the stage settings", () => {
