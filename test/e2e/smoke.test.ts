@@ -4,7 +4,8 @@
  * alarms' states): it passes when every event reaches raw/ and curated/ once, and fails with exit 2 and a message
  * naming the missing events when curation does not run, or when the API refuses the events.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
@@ -86,6 +87,38 @@ describe("eventlake smoke when curation does not run", () => {
     expect(run.stdout).toContain("curation job  the local curator does not run as a job in this pipeline");
     expect(run.stdout).toContain("SMOKE FAILED");
   }, 90_000);
+
+  it("passes once `eventlake curate` (what `sst dev` runs) curates the pipeline's stream into its lake", async () => {
+    const curate = spawn(process.execPath, [CLI, "-d", tmp.dir, "curate", "--stage", "alice"], {
+      env: {
+        ...process.env,
+        // What the dev command's environment holds on a stage (stacks/dev-curation.ts), pointed at the stand-ins.
+        EVENTLAKE_STREAM_NAME: pipeline.info.streamName,
+        EVENTLAKE_LAKE_BUCKET: pipeline.info.bucket,
+        AWS_REGION: pipeline.info.region,
+        EVENTLAKE_KINESIS_ENDPOINT: pipeline.info.kinesisEndpoint,
+        EVENTLAKE_S3_ENDPOINT: pipeline.info.s3Endpoint,
+        EVENTLAKE_CURATOR_WINDOW_MS: "500",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    curate.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    curate.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = once(curate, "exit");
+    try {
+      const run = await smoke(tmp.dir, "--timeout", "60", "--batch-size", "1");
+      expect(output).toContain(`curator: ${pipeline.info.streamName} -> s3://${pipeline.info.bucket}/curated/ (stage "alice", ${pipeline.info.region})`);
+      expect(run.stdout).toMatch(/^curated\/\s+4\/4 found\s+\d+\.\d s$/m);
+      expect(run.stdout).toContain("OK: all 4 events accepted, in raw/ and curated exactly once.");
+      expect(run.code).toBe(0);
+    } finally {
+      curate.kill("SIGTERM");
+    }
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(output).toContain("curator: stopped; it resumes from its checkpoint next time.");
+  }, 120_000);
 
   it("says in one line what to do when there is no pipeline", async () => {
     const empty = tempDir("smoke-empty");

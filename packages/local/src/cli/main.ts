@@ -118,6 +118,17 @@ program
   });
 
 program
+  .command("curate")
+  .description("run the local curator against a deployed stage's stream and lake until Ctrl-C (what `sst dev` runs on a personal stage instead of the Glue job)")
+  .requiredOption("--stage <stage>", "the stage (stream and bucket from the dev command's environment, else from its outputs)")
+  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
+  .option("--region <region>", "AWS region (default: AWS_REGION, else the stage's from its outputs)")
+  .action(async (options) => {
+    const { runCurate } = await import("./curate");
+    await runCurate({ ...program.opts(), ...options });
+  });
+
+program
   .command("prove")
   .description("the fault matrix: fresh local pipelines under PutRecords failures, throttling, a saturated shard, S3 errors, a slow transform and kill -9, each reconciled against what the client was answered")
   .option("-n, --events <n>", "events sent per cell", wholeNumber, 5_000)
