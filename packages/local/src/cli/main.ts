@@ -45,8 +45,11 @@ program
 
 program
   .command("status")
-  .description("show the local stream (shards, records in, throttled writes), fallback spills, and the raw archive (freshness, deliveries)")
+  .description("show the local stream (shards, records in, throttled writes), fallback spills, and the raw archive (freshness, deliveries); with --stage, a deployed stage's stream, layers, curation job and alarms")
   .option("--json", "print JSON instead of tables", false)
+  .option("--stage <stage>", "a deployed stage (resources from SST's outputs, AWS credentials from the default chain) instead of the local pipeline")
+  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
+  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
   .action((options) => runStatus({ ...program.opts(), ...options }));
 
 
@@ -83,6 +86,10 @@ program
   .description("loss accounting: reconcile the raw archive, the curated table, quarantine and fallback spills")
   .option("--json", "print JSON instead of a table", false)
   .option("--expect <file>", "also check exactly these events: the file `eventlake send --record` writes (message_id,outcome lines)")
+  .option("--stage <stage>", "a deployed stage (resources from SST's outputs, AWS credentials from the default chain) instead of the local pipeline")
+  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
+  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
+  .option("--since <time>", "with --stage: reconcile objects written since this time (ISO UTC or relative 6h, 2d)", "1h")
   .action(async (options) => {
     const { runVerify } = await import("./verify");
     await runVerify({ ...program.opts(), ...options });
@@ -90,13 +97,16 @@ program
 
 program
   .command("replay")
-  .description("re-send fallback spills, raw archive objects, or quarantined events that pass today's validation into the running local pipeline's stream; the curator keeps one row per messageId")
+  .description("re-send fallback spills, raw archive objects, or quarantined events that pass today's validation into the running local pipeline's stream (or, with --stage, a deployed stage's); the curator keeps one row per messageId")
   .requiredOption("--from <source>", "fallback (ingest spills), raw (the archive, e.g. to rebuild the curated layer) or quarantine (bad rows judged again, e.g. after a schema fix)")
   .option("--since <time>", "only objects of hours from this time on: ISO UTC (2026-11-26T10:00) or relative (6h, 2d)")
   .option("--until <time>", "only objects of hours before this time (same forms)")
   .option("--again", "also re-send objects an earlier replay already re-sent", false)
   .option("--dry-run", "count what would be re-sent; send nothing", false)
   .option("--json", "print JSON instead of a table", false)
+  .option("--stage <stage>", "a deployed stage (resources from SST's outputs, AWS credentials from the default chain) instead of the local pipeline")
+  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
+  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
   .action(async (options) => {
     const { runReplay } = await import("./replay");
     await runReplay({ ...program.opts(), ...options });

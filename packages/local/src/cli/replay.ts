@@ -7,7 +7,7 @@
  * lake bucket) and skipped by later replays unless --again.
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { clientConfig } from "@eventlake/adapters/aws-config";
+import { clientConfig, type AwsTarget } from "@eventlake/adapters/aws-config";
 import { KinesisShardMap } from "@eventlake/adapters/kinesis-shard-map";
 import { KinesisStreamWriter } from "@eventlake/adapters/kinesis-stream-writer";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
@@ -16,7 +16,12 @@ import { replay, type ReplayReport } from "@eventlake/core/replay/service";
 import { loadSchemaDirectory } from "@eventlake/adapters/schema-loader";
 import { ingestConfigFromEnv } from "@eventlake/core/ingest/config";
 import { createSchemaRegistry } from "@eventlake/core/ingest/schema-registry";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StageResources } from "@eventlake/core/stage-outputs";
+import { mirrorStageLake } from "./stage-lake-mirror";
+import { runOnStage, stageLake, stageTarget } from "./stage-target";
 import { fileURLToPath } from "node:url";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { readLocalInfo, resolveDataDir, type LocalInfo } from "../local-config";
@@ -32,6 +37,10 @@ function localValidation() {
 
 export interface ReplayCliOptions {
   dataDir?: string;
+  /** A deployed stage instead of the local pipeline (resources from SST's outputs). */
+  stage?: string;
+  outputs?: string;
+  region?: string;
   from: string;
   since?: string;
   until?: string;
@@ -50,13 +59,25 @@ export function parseReplayTime(value: string | undefined, now = Date.now()): nu
   return ms;
 }
 
-/** Replays into a running local pipeline; the report says what was re-sent. */
-export async function replayLocal(info: LocalInfo, dataDir: string, options: { source: ReplaySource; sinceMs?: number; untilMs?: number; again?: boolean; dryRun?: boolean; onObject?: Parameters<typeof replay>[2]["onObject"] }): Promise<ReplayReport> {
+type ReplayRunOptions = { source: ReplaySource; sinceMs?: number; untilMs?: number; again?: boolean; dryRun?: boolean; onObject?: Parameters<typeof replay>[2]["onObject"] };
+
+/** Where a replay reads and writes: the lake bucket and the stream, on AWS or on the local stand-ins. */
+export interface ReplayTarget {
+  bucket: string;
+  streamName: string;
+  s3: AwsTarget;
+  kinesis: AwsTarget;
+  /** Which of these records the raw archive already holds (their clients retried): they are not re-sent. */
+  archived(records: readonly { kind: "event" | "bad_row"; messageId: string }[]): Promise<ReadonlySet<string>>;
+}
+
+/** Replays into a target's stream; the report says what was re-sent. */
+export async function replayInto(target: ReplayTarget, options: ReplayRunOptions): Promise<ReplayReport> {
   // One attempt per call: the writer's own retries are deadline-aware and per entry (as in the ingest function).
-  const client = new KinesisClient(clientConfig({ region: info.region, endpoint: info.kinesisEndpoint }, { maxAttempts: 1 }));
-  const store = new S3ObjectStore({ bucket: info.bucket, target: { region: info.region, endpoint: info.s3Endpoint } });
-  const shardMap = new KinesisShardMap({ client, streamName: info.streamName });
-  const writer = new KinesisStreamWriter({ streamName: info.streamName, client, shardMap, fallback: store, fallbackPrefix: LAKE_PREFIXES.fallback });
+  const client = new KinesisClient(clientConfig(target.kinesis, { maxAttempts: 1 }));
+  const store = new S3ObjectStore({ bucket: target.bucket, target: target.s3 });
+  const shardMap = new KinesisShardMap({ client, streamName: target.streamName });
+  const writer = new KinesisStreamWriter({ streamName: target.streamName, client, shardMap, fallback: store, fallbackPrefix: LAKE_PREFIXES.fallback });
   try {
     return await replay(store, writer, {
       source: options.source,
@@ -65,12 +86,53 @@ export async function replayLocal(info: LocalInfo, dataDir: string, options: { s
       again: options.again ?? false,
       dryRun: options.dryRun ?? false,
       ...(options.onObject ? { onObject: options.onObject } : {}),
-      archived: (records) => archivedRecords(dataDir, records),
+      archived: (records) => target.archived(records),
       ...(options.source === "quarantine" ? { rejudge: localValidation() } : {}),
     });
   } finally {
     store.destroy();
     client.destroy();
+  }
+}
+
+/** Replays into a running local pipeline; the report says what was re-sent. */
+export async function replayLocal(info: LocalInfo, dataDir: string, options: ReplayRunOptions): Promise<ReplayReport> {
+  return replayInto(
+    {
+      bucket: info.bucket,
+      streamName: info.streamName,
+      s3: { region: info.region, endpoint: info.s3Endpoint },
+      kinesis: { region: info.region, endpoint: info.kinesisEndpoint },
+      archived: (records) => archivedRecords(dataDir, records),
+    },
+    options,
+  );
+}
+
+/**
+ * Replays into a deployed stage's stream. The raw-archive check reads the stage's raw/ objects of the hours since
+ * `archiveSinceMs`, copied into a temporary local lake (./stage-lake-mirror.ts) and asked the same question as locally.
+ */
+export async function replayStage(resources: StageResources, region: string, options: ReplayRunOptions & { archiveSinceMs: number }): Promise<ReplayReport> {
+  const dir = mkdtempSync(join(tmpdir(), "eventlake-replay-"));
+  const lake = stageLake(resources, region);
+  try {
+    return await replayInto(
+      {
+        bucket: resources.lakeBucket,
+        streamName: resources.streamName,
+        s3: stageTarget(region, "S3"),
+        kinesis: stageTarget(region, "KINESIS"),
+        archived: async (records) => {
+          await mirrorStageLake(lake, dir, { sinceMs: options.archiveSinceMs, nowMs: Date.now(), layers: ["raw"] });
+          return archivedRecords(dir, records);
+        },
+      },
+      options,
+    );
+  } finally {
+    lake.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -88,6 +150,20 @@ export async function runReplay(options: ReplayCliOptions) {
     console.error(`eventlake replay: ${(error as Error).message}`);
     process.exit(1);
   }
+  const source = options.from as ReplaySource;
+  const onObject: ReplayRunOptions["onObject"] = (o) => {
+    if (!options.json && !o.alreadyReplayed) process.stderr.write(`  ${o.key}: ${n(o.records)} records${options.dryRun ? "" : `, ${n(o.written)} written, ${n(o.spilled)} spilled, ${n(o.failed)} failed`}\n`);
+  };
+  const run = { source, ...(sinceMs !== undefined ? { sinceMs } : {}), ...(untilMs !== undefined ? { untilMs } : {}), again: options.again, dryRun: options.dryRun, onObject };
+  if (options.stage !== undefined) {
+    const stage = options.stage;
+    process.exitCode = await runOnStage("replay", { ...options, stage }, async ({ resources, region }) => {
+      // The raw-archive check covers the replayed window, or the last day without --since.
+      const report = await replayStage(resources, region, { ...run, archiveSinceMs: sinceMs ?? Date.now() - 86_400_000 });
+      return printReplay(report, source, options, sinceMs, untilMs);
+    });
+    return;
+  }
   const dataDir = resolveDataDir(options.dataDir);
   const info = readLocalInfo(dataDir);
   let up = false;
@@ -100,17 +176,11 @@ export async function runReplay(options: ReplayCliOptions) {
     console.error("eventlake replay: the local pipeline is not running. Start it with `npm start` (replay writes into its stream).");
     process.exit(1);
   }
-  const source = options.from as ReplaySource;
-  const report = await replayLocal(info, dataDir, {
-    source,
-    ...(sinceMs !== undefined ? { sinceMs } : {}),
-    ...(untilMs !== undefined ? { untilMs } : {}),
-    again: options.again,
-    dryRun: options.dryRun,
-    onObject: (o) => {
-      if (!options.json && !o.alreadyReplayed) process.stderr.write(`  ${o.key}: ${n(o.records)} records${options.dryRun ? "" : `, ${n(o.written)} written, ${n(o.spilled)} spilled, ${n(o.failed)} failed`}\n`);
-    },
-  });
+  process.exitCode = printReplay(await replayLocal(info, dataDir, run), source, options, sinceMs, untilMs);
+}
+
+/** Prints a replay's report; returns the exit code (2 when records failed). */
+function printReplay(report: ReplayReport, source: ReplaySource, options: Pick<ReplayCliOptions, "json">, sinceMs: number | undefined, untilMs: number | undefined): number {
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
@@ -129,5 +199,5 @@ export async function runReplay(options: ReplayCliOptions) {
     if (report.incompleteObjects.length) console.log(`\n${report.incompleteObjects.length} object(s) not fully re-sent (not marked): run the replay again.`);
     else if (!report.dryRun && report.records > 0) console.log("\nThe curator keeps one row per messageId: `npx eventlake verify` shows the result once it has run.");
   }
-  if (report.failed > 0) process.exitCode = 2;
+  return report.failed > 0 ? 2 : 0;
 }

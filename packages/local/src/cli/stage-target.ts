@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { AwsTarget } from "@eventlake/adapters/aws-config";
 import { describeAlarmStates } from "@eventlake/adapters/cloudwatch-alarm-states";
 import { GlueJobControl } from "@eventlake/adapters/glue-job-control";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
@@ -82,10 +83,50 @@ export function explainAwsFailure(error: unknown, context: { stage: string; regi
   return `${context.what} on ${where} failed: ${first ? `${first.name ? `${first.name}: ` : ""}${first.message.split("\n")[0]}` : String(error)}`;
 }
 
+export interface StageCommandOptions extends StageOptions {
+  json?: boolean;
+}
+
+/**
+ * Runs a --stage command: resolves the stage, runs `body`, and turns a failure a person can fix into one line on
+ * stderr (exit 1). Returns the exit code.
+ */
+export async function runOnStage(command: string, options: StageOptions, body: (stage: { resources: StageResources; region: string }) => Promise<number>): Promise<number> {
+  let loaded: { resources: StageResources; region: string };
+  try {
+    loaded = loadStage(options);
+  } catch (error) {
+    if (!(error instanceof StageProblem)) throw error;
+    console.error(`eventlake ${command}: ${error.message}`);
+    return 1;
+  }
+  try {
+    return await body(loaded);
+  } catch (error) {
+    console.error(`eventlake ${command}: ${explainAwsFailure(error, { stage: options.stage, region: loaded.region, what: `${command} on the stage's resources` })}`);
+    return 1;
+  }
+}
+
+/**
+ * Where a stage's calls to one service go: its region, AWS's endpoint. EVENTLAKE_<SERVICE>_ENDPOINT (the override
+ * the functions use locally, packages/adapters/src/aws-config.ts) points them at a stand-in instead, which is how the
+ * tests run the --stage code path without AWS.
+ */
+export function stageTarget(region: string, service: "KINESIS" | "S3" | "GLUE" | "CLOUDWATCH", env: NodeJS.ProcessEnv = process.env): AwsTarget {
+  const endpoint = env[`EVENTLAKE_${service}_ENDPOINT`] || undefined;
+  return endpoint ? { region, endpoint } : { region };
+}
+
+/** The stage's lake bucket through the S3 API. */
+export function stageLake(resources: StageResources, region: string): S3ObjectStore {
+  return new S3ObjectStore({ bucket: resources.lakeBucket, target: stageTarget(region, "S3") });
+}
+
 /** Smoke ports on a deployed stage: the stage's API, S3, Glue GetJobRuns and CloudWatch DescribeAlarms. */
 export function stageSmokePorts(resources: StageResources, region: string, writeKey: string): SmokePorts & { close(): void } {
-  const lake = new S3ObjectStore({ bucket: resources.lakeBucket, target: { region } });
-  const glue = resources.curationJob ? new GlueJobControl({ region }) : undefined;
+  const lake = stageLake(resources, region);
+  const glue = resources.curationJob ? new GlueJobControl(stageTarget(region, "GLUE")) : undefined;
   return {
     api: { endpoint: resources.apiUrl, writeKey },
     lake,
@@ -95,8 +136,7 @@ export function stageSmokePorts(resources: StageResources, region: string, write
         : { none: "no Glue job on this stage: it was deployed by `sst dev`, where the curator runs on the developer's machine (see docs/deploy.md)" },
     alarms: {
       states: async () => {
-        const states = await describeAlarmStates({ region }, resources.alarmNames);
-        return states;
+        return describeAlarmStates(stageTarget(region, "CLOUDWATCH"), resources.alarmNames);
       },
     },
     close() {

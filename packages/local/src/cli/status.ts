@@ -10,6 +10,8 @@ import { formatRawArchiveStatus, rawArchiveStatus } from "./raw-archive-status";
 import { autoscalerStatus, formatAutoscalerStatus } from "./autoscaler-status";
 import { readCuratorStatus } from "../curator/curator";
 import { formatCuratorStatus } from "./curator-status";
+import { formatStageStatus, stageStatus } from "./stage-status";
+import { runOnStage, type StageCommandOptions } from "./stage-target";
 
 async function isUp(endpoint: string): Promise<boolean> {
   try {
@@ -19,7 +21,15 @@ async function isUp(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function runStatus(options: { dataDir?: string; json: boolean }) {
+export async function runStatus(options: { dataDir?: string; json: boolean; stage?: string; outputs?: string; region?: string }) {
+  if (options.stage !== undefined) {
+    process.exitCode = await runOnStage("status", options as StageCommandOptions, async ({ resources, region }) => {
+      const status = await stageStatus(resources, region);
+      console.log(options.json ? JSON.stringify(status, null, 2) : formatStageStatus(status));
+      return 0;
+    });
+    return;
+  }
   const dataDir = resolveDataDir(options.dataDir);
   const info = readLocalInfo(dataDir);
   if (!info) {

@@ -7,7 +7,8 @@
  * pipeline answered, outcome `accepted` or `rejected`) it also checks those exact events: nothing answered 2xx may be
  * missing anywhere.
  */
-import { appendFileSync, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { CURATION_CONTRACT } from "@eventlake/core/curation/contract";
@@ -16,6 +17,8 @@ import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { resolveDataDir } from "../local-config";
 import { n, table } from "./format";
 import { lakeViewSql, localLakeDir } from "./query";
+import { mirrorStageLake } from "./stage-lake-mirror";
+import { runOnStage, stageLake } from "./stage-target";
 
 export interface LayerCounts {
   rawEvents: number;
@@ -189,19 +192,70 @@ export async function countLayers(dataDir: string, expectFile?: string): Promise
   }
 }
 
-export async function runVerify(options: { dataDir?: string; json: boolean; expect?: string }) {
+export interface VerifyCliOptions {
+  dataDir?: string;
+  json: boolean;
+  expect?: string;
+  /** A deployed stage instead of the local lake (resources from SST's outputs). */
+  stage?: string;
+  outputs?: string;
+  region?: string;
+  /** On a stage: reconcile objects written since this time (ISO UTC or relative 6h / 2d; default 1h). */
+  since?: string;
+}
+
+export async function runVerify(options: VerifyCliOptions) {
+  if (options.expect !== undefined && !existsSync(options.expect)) {
+    console.error(`eventlake verify: --expect ${options.expect}: no such file (write one with \`eventlake send --record <file>\`)`);
+    process.exit(1);
+  }
+  if (options.stage !== undefined) {
+    process.exitCode = await verifyStage({ ...options, stage: options.stage });
+    return;
+  }
   const dataDir = resolveDataDir(options.dataDir);
   if (!existsSync(localLakeDir(dataDir))) {
     console.error(`eventlake verify: no local lake in ${dataDir} yet. Start the pipeline with \`npm start\` and send events first.`);
     process.exit(1);
   }
-  if (options.expect !== undefined && !existsSync(options.expect)) {
-    console.error(`eventlake verify: --expect ${options.expect}: no such file (write one with \`eventlake send --record <file>\`)`);
-    process.exit(1);
-  }
   const counts: LayerCounts & { expected?: ExpectedCounts } = options.expect === undefined ? await countLayers(dataDir) : await countLayers(dataDir, options.expect);
+  process.exitCode = printVerification(counts, options.json);
+}
+
+/**
+ * `verify --stage`: the stage's lake objects of a time window copied into a temporary local lake
+ * (./stage-lake-mirror.ts), then the same reconciliation as locally.
+ */
+async function verifyStage(options: VerifyCliOptions & { stage: string }): Promise<number> {
+  const { parseReplayTime } = await import("./replay");
+  let sinceMs: number;
+  try {
+    sinceMs = parseReplayTime(options.since ?? "1h")!;
+  } catch (error) {
+    console.error(`eventlake verify: --since: ${(error as Error).message}`);
+    return 1;
+  }
+  return runOnStage("verify", options, async ({ resources, region }) => {
+    const dir = mkdtempSync(join(tmpdir(), "eventlake-verify-"));
+    const lake = stageLake(resources, region);
+    try {
+      const copied = await mirrorStageLake(lake, dir, { sinceMs, nowMs: Date.now() });
+      if (!options.json) {
+        console.error(`copied ${n(copied.objects)} object(s), ${n(copied.bytes)} bytes, of stage "${resources.stage}" written since ${new Date(sinceMs).toISOString()} (raw/ and fallback/; curated/ and quarantine/ from 15 min earlier)`);
+      }
+      const counts: LayerCounts & { expected?: ExpectedCounts } = options.expect === undefined ? await countLayers(dir) : await countLayers(dir, options.expect);
+      return printVerification(counts, options.json);
+    } finally {
+      lake.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Prints the counts and the verdict; returns the exit code (2 when something is lost or duplicated). */
+function printVerification(counts: LayerCounts & { expected?: ExpectedCounts }, json: boolean): number {
   const verdict = reconcile(counts, counts.expected);
-  if (options.json) {
+  if (json) {
     console.log(JSON.stringify({ ...counts, ...verdict }, null, 2));
   } else {
     console.log(
@@ -226,5 +280,5 @@ export async function runVerify(options: { dataDir?: string; json: boolean; expe
     for (const problem of verdict.problems) console.log(`PROBLEM: ${problem}`);
     console.log(verdict.ok ? "\nOK: nothing lost, nothing curated twice." : "\nNOT OK: see the problems above.");
   }
-  if (!verdict.ok) process.exitCode = 2;
+  return verdict.ok ? 0 : 2;
 }

@@ -194,7 +194,8 @@ function curatedReader(lake: SmokePorts["lake"], ids: ReadonlySet<string>, runPr
   });
 }
 
-async function jobState(ports: SmokePorts): Promise<SmokeReport["job"]> {
+/** The curation job's latest run and its last error (also `status --stage`). */
+export async function jobState(ports: Pick<SmokePorts, "job">): Promise<SmokeReport["job"]> {
   if ("none" in ports.job) return { none: ports.job.none };
   try {
     const runs = await ports.job.runs(10);
