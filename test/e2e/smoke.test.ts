@@ -15,10 +15,13 @@ import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { LOCAL_CURATION_JOB } from "@eventlake/local/local-config";
 import { schedulerComponent } from "@eventlake/local/scheduler/index";
 import { supervisedJob } from "@eventlake/local/scheduler/local-jobs";
+import { SMOKE_ROUTES } from "@eventlake/core/smoke/plan";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
 
 const CLI = join(import.meta.dirname, "../../packages/local/bin/eventlake.js");
+/** Events of one run: one per single-event route the API serves, plus the batch. */
+const eventsOf = (batchSize: number) => SMOKE_ROUTES.filter((r) => r.served !== false && r.body === "single").length + batchSize;
 
 async function smoke(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -49,20 +52,22 @@ describe("eventlake smoke on the whole local pipeline", () => {
   it("finds every event once in raw/ and curated/, with the job's run and the alarms", async () => {
     expect(pipeline.info.glueEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const run = await smoke(tmp.dir, "--timeout", "90", "--batch-size", "5");
+    const n = eventsOf(5);
     expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
-    expect(run.stdout).toMatch(/^api\s+8\/8 accepted/m);
-    expect(run.stdout).toMatch(/^raw\/\s+8\/8 found\s+\d+\.\d s$/m);
-    expect(run.stdout).toMatch(/^curated\/\s+8\/8 found\s+\d+\.\d s$/m);
+    expect(run.stdout).toMatch(new RegExp(`^api\\s+${n}/${n} accepted`, "m"));
+    expect(run.stdout).toMatch(new RegExp(`^raw/\\s+${n}/${n} found\\s+\\d+\\.\\d s$`, "m"));
+    expect(run.stdout).toMatch(new RegExp(`^curated/\\s+${n}/${n} found\\s+\\d+\\.\\d s$`, "m"));
     expect(run.stdout).toMatch(new RegExp(`^curation job  ${LOCAL_CURATION_JOB}: RUNNING \\(run jr_`, "m"));
     expect(run.stdout).toMatch(/^alarms {8}(none in ALARM|\d+ in ALARM) of \d+/m);
-    expect(run.stdout).toContain("OK: all 8 events accepted, in raw/ and curated exactly once.");
+    expect(run.stdout).toContain(`OK: all ${n} events accepted, in raw/ and curated exactly once.`);
     expect(run.code).toBe(0);
   }, 120_000);
 
   it("fails with exit 2 when the API refuses the events (a wrong write key), without waiting", async () => {
     const run = await smoke(tmp.dir, "--write-key", "wk_wrong", "--timeout", "90");
+    const n = eventsOf(10);
     expect(run.code).toBe(2);
-    expect(run.stdout).toMatch(/PROBLEM: the API did not accept 13 of 13 event\(s\): smoke-\S+ \(\/v1\/track HTTP 401/);
+    expect(run.stdout).toMatch(new RegExp(`PROBLEM: the API did not accept ${n} of ${n} event\\(s\\): smoke-\\S+ \\(/v1/track HTTP 401`));
     expect(run.stdout).toContain("SMOKE FAILED");
   }, 60_000);
 });
@@ -80,10 +85,11 @@ describe("eventlake smoke when curation does not run", () => {
 
   it("exits 2 naming the events missing from curated/ after the timeout", async () => {
     const run = await smoke(tmp.dir, "--timeout", "20", "--batch-size", "1");
+    const n = eventsOf(1);
     expect(run.code).toBe(2);
-    expect(run.stdout).toMatch(/^raw\/\s+4\/4 found/m);
-    expect(run.stdout).toMatch(/^curated\/\s+0\/4 found\s+not reached$/m);
-    expect(run.stdout).toMatch(/PROBLEM: 4 of 4 event\(s\) missing from curated\/: smoke-\d{14}-\d{6}-0000, /);
+    expect(run.stdout).toMatch(new RegExp(`^raw/\\s+${n}/${n} found`, "m"));
+    expect(run.stdout).toMatch(new RegExp(`^curated/\\s+0/${n} found\\s+not reached$`, "m"));
+    expect(run.stdout).toMatch(new RegExp(`PROBLEM: ${n} of ${n} event\\(s\\) missing from curated/: smoke-\\d{14}-\\d{6}-0000, `));
     expect(run.stdout).toContain("curation job  the local curator does not run as a job in this pipeline");
     expect(run.stdout).toContain("SMOKE FAILED");
   }, 90_000);
@@ -109,8 +115,8 @@ describe("eventlake smoke when curation does not run", () => {
     try {
       const run = await smoke(tmp.dir, "--timeout", "60", "--batch-size", "1");
       expect(output).toContain(`curator: ${pipeline.info.streamName} -> s3://${pipeline.info.bucket}/curated/ (stage "alice", ${pipeline.info.region})`);
-      expect(run.stdout).toMatch(/^curated\/\s+4\/4 found\s+\d+\.\d s$/m);
-      expect(run.stdout).toContain("OK: all 4 events accepted, in raw/ and curated exactly once.");
+      expect(run.stdout).toMatch(new RegExp(`^curated/\\s+${eventsOf(1)}/${eventsOf(1)} found\\s+\\d+\\.\\d s$`, "m"));
+      expect(run.stdout).toContain(`OK: all ${eventsOf(1)} events accepted, in raw/ and curated exactly once.`);
       expect(run.code).toBe(0);
     } finally {
       curate.kill("SIGTERM");

@@ -13,8 +13,9 @@ import { LAKE_PREFIXES } from "../stage-config";
 export type SmokeEventType = "track" | "page" | "identify";
 
 /**
- * The routes the smoke check sends to, defined once. `short` marks the short route clients use to save bytes;
- * a route with `served: false` is listed but not sent yet (the API does not serve it on this branch).
+ * The routes the smoke check sends to, defined once. `short` marks a short route as the browser library posts it
+ * (analytics.js: `/v1/t`, the write key inside the JSON body, `Content-Type: text/plain`); a route with
+ * `served: false` is listed but not sent yet (the API does not serve it yet).
  */
 export interface SmokeRoute {
   path: string;
@@ -29,7 +30,7 @@ export const SMOKE_ROUTES: readonly SmokeRoute[] = [
   { path: "/v1/page", body: "single", type: "page" },
   { path: "/v1/identify", body: "single", type: "identify" },
   { path: "/v1/batch", body: "batch", type: "track" },
-  // The short route (same body as /v1/track): sent once the API serves it.
+  // The short route analytics.js posts track events to: sent once the API serves it (set `served` or drop the flag).
   { path: "/v1/t", body: "single", type: "track", short: true, served: false },
 ];
 

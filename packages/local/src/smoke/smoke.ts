@@ -77,10 +77,11 @@ async function send(ports: SmokePorts, plan: SmokePlan) {
     let status: number;
     let body: { errors?: { messageId?: string; reason?: string }[]; message?: string } = {};
     try {
+      // A short route is sent the way the browser library sends it: the key in the body, text/plain, no header.
       const response = await fetch(url, {
         method: "POST",
-        headers: { authorization: auth, "content-type": "application/json" },
-        body: JSON.stringify(request.body),
+        headers: request.route.short ? { "content-type": "text/plain" } : { authorization: auth, "content-type": "application/json" },
+        body: JSON.stringify(request.route.short ? { ...request.body, writeKey: ports.api.writeKey } : request.body),
         signal: AbortSignal.timeout(30_000),
       });
       status = response.status;
