@@ -88,6 +88,19 @@ describe("--stage from SST's outputs", () => {
   }, 60_000);
 });
 
+describe("status, verify and replay --stage", () => {
+  it("the same one-line answers: another stage's outputs, no outputs, no credentials", async () => {
+    const file = join(tmp.dir, "alice-outputs.json");
+    writeFileSync(file, JSON.stringify(outputs("alice")));
+    // Each command resolves the stage through the same code (runOnStage): one of each refusal, and no credentials for all.
+    expectOneLine(await cli(["status", "--stage", "carol"]), "status", /holds the outputs of stage "bob", not "carol"/);
+    expectOneLine(await cli(["verify", "--stage", "alice", "--outputs", join(tmp.dir, "missing.json")]), "verify", /no outputs for stage "alice": .*missing\.json does not exist/);
+    for (const [command, ...args] of [["status"], ["verify"], ["replay", "--from", "raw"]] as [string, ...string[]][]) {
+      expectOneLine(await cli([command, ...args, "--stage", "alice", "--outputs", file]), command, /no AWS credentials found for stage "alice" in eu-west-1/);
+    }
+  }, 120_000);
+});
+
 describe("AWS failures in one line", () => {
   it("a bucket or job that is not in the region asked (real SDK errors from the stand-ins)", async () => {
     const s3 = await startLocalS3({ rootDir: join(tmp.dir, "s3"), buckets: ["eventlake-alice-lake"] });
