@@ -101,6 +101,14 @@ describe("status, verify and replay --stage", () => {
   }, 120_000);
 });
 
+describe("curate --stage", () => {
+  it("refuses a stage that runs the Glue job (two curators would write every event twice)", async () => {
+    const file = join(tmp.dir, "alice-outputs.json");
+    writeFileSync(file, JSON.stringify(outputs("alice")));
+    expectOneLine(await cli(["curate", "--stage", "alice", "--outputs", file]), "curate", /stage "alice" runs the Glue job eventlake-alice-curation: a second curator would write its events again/);
+  }, 60_000);
+});
+
 describe("AWS failures in one line", () => {
   it("a bucket or job that is not in the region asked (real SDK errors from the stand-ins)", async () => {
     const s3 = await startLocalS3({ rootDir: join(tmp.dir, "s3"), buckets: ["eventlake-alice-lake"] });

@@ -38,6 +38,9 @@ export async function runCurate(options: CurateOptions, env: NodeJS.ProcessEnv =
   if (!streamName || !bucket || !region) {
     try {
       const loaded = loadStage({ stage: options.stage, ...(options.outputs ? { outputs: options.outputs } : {}), ...(options.region ? { region: options.region } : {}) });
+      if (loaded.resources.curationJob) {
+        return fail(`stage "${options.stage}" runs the Glue job ${loaded.resources.curationJob}: a second curator would write its events again. \`eventlake curate\` is for stages deployed by \`sst dev\` (docs/deploy.md, "sst dev")`);
+      }
       streamName = loaded.resources.streamName;
       bucket = loaded.resources.lakeBucket;
       region = loaded.region;
