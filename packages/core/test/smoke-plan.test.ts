@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { curatedPrefixes, planSmoke, rawPrefixes, SMOKE_ROUTES, smokeRunId, smokeSettled, smokeVerdict } from "../src/smoke/plan";
+import { curatedPrefixes, planSmoke, RAW_PARTITION_LOOKBACK_MS, rawPrefixes, SMOKE_ROUTES, smokeRunId, smokeSettled, smokeVerdict } from "../src/smoke/plan";
 import { DEFAULT_OUTPUTS_FILE, resolveStageOutputs, stageRegion } from "../src/stage-outputs";
 
 const at = Date.UTC(2026, 11, 2, 23, 59, 30);
@@ -26,6 +26,11 @@ describe("smoke plan", () => {
 
   it("looks in the raw hour partitions of the run (across midnight) and the curated partitions of its events", () => {
     expect(rawPrefixes(at, at + 3_600_000)).toEqual(["raw/year=2026/month=12/day=02/hour=23/", "raw/year=2026/month=12/day=03/hour=00/"]);
+    // A run 10 minutes past the hour: the buffer holding its events may be named by a record of the hour before
+    // (both Firehose buffers at their 900 s maximum).
+    expect(RAW_PARTITION_LOOKBACK_MS).toBe(1_800_000);
+    const tenPast = Date.UTC(2026, 11, 3, 0, 10);
+    expect(rawPrefixes(tenPast - RAW_PARTITION_LOOKBACK_MS, tenPast)).toEqual(["raw/year=2026/month=12/day=02/hour=23/", "raw/year=2026/month=12/day=03/hour=00/"]);
     expect(curatedPrefixes(plan)).toEqual([
       "curated/events/year=2026/month=12/day=02/event_type=track/",
       "curated/events/year=2026/month=12/day=02/event_type=page/",

@@ -7,6 +7,7 @@
  * No clock and no I/O here: the caller passes the run id and the times.
  */
 import { CURATION_CONTRACT, partitionPath } from "../curation/contract";
+import { FIREHOSE } from "../limits";
 import { LAKE_PREFIXES } from "../stage-config";
 
 /** What a smoke event looks like on the wire. */
@@ -89,6 +90,13 @@ export function planSmoke(options: { runId: string; eventTimeMs: number; batchSi
 }
 
 const pad = (v: number) => String(v).padStart(2, "0");
+
+/**
+ * How far before a run the raw/ hour partition of its events can lie: Firehose names an object's hour by the oldest
+ * record in the buffer (packages/core/src/firehose/raw-archive.ts), which can have arrived a whole buffering interval
+ * (at most 900 s) before the run's events.
+ */
+export const RAW_PARTITION_LOOKBACK_MS = (FIREHOSE.destinationBufferIntervalSeconds.max + FIREHOSE.processorBufferIntervalSeconds.max) * 1000;
 
 /** raw/ hour prefixes (arrival time, UTC) from `fromMs` through `toMs`, oldest first. */
 export function rawPrefixes(fromMs: number, toMs: number): string[] {

@@ -3,16 +3,16 @@
  * `verify --stage` reconciles it with exactly the queries `verify` runs on the local lake (./verify.ts) and
  * `replay --stage` asks the same raw-archive question as locally.
  *
- * What is copied: raw/ objects of the hours since `sinceMs` and fallback/ objects written since then (the records to
- * account for), and curated/events/ and quarantine/ objects written since `sinceMs - settleMs` (a record archived at
- * the window's start may have been curated a little earlier: the curator reads the stream, not the archive).
+ * What is copied: raw/ and fallback/ objects written since `sinceMs` (the records to account for), and curated/events/
+ * and quarantine/ objects written since `sinceMs - settleMs` (a record archived at the window's start may have been
+ * curated earlier: the curator reads the stream, not the archive).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { CURATION_CONTRACT } from "@eventlake/core/curation/contract";
 import type { ObjectStore } from "@eventlake/core/ports";
-import { rawPrefixes } from "@eventlake/core/smoke/plan";
+import { RAW_PARTITION_LOOKBACK_MS, rawPrefixes } from "@eventlake/core/smoke/plan";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { LOCAL_BUCKET, LOCAL_REGION } from "../local-config";
 import { startLocalS3 } from "../s3/server";
@@ -20,7 +20,10 @@ import { startLocalS3 } from "../s3/server";
 export interface MirrorWindow {
   sinceMs: number;
   nowMs: number;
-  /** How much earlier curated and quarantined objects are copied too (default 15 minutes). */
+  /**
+   * How much earlier curated and quarantined objects are copied too: the curator reads the stream, so it can write an
+   * event up to a Firehose buffering delay before its raw object (default RAW_PARTITION_LOOKBACK_MS, 30 minutes).
+   */
   settleMs?: number;
   /** Copy only these layers (default all four). */
   layers?: readonly ("raw" | "fallback" | "curated" | "quarantine")[];
@@ -33,9 +36,10 @@ export interface MirrorReport {
 
 export async function mirrorStageLake(source: Pick<ObjectStore, "list" | "get">, dataDir: string, window: MirrorWindow, onObject?: (key: string, size: number) => void): Promise<MirrorReport> {
   const layers = new Set(window.layers ?? ["raw", "fallback", "curated", "quarantine"]);
-  const settled = window.sinceMs - (window.settleMs ?? 15 * 60_000);
+  const settled = window.sinceMs - (window.settleMs ?? RAW_PARTITION_LOOKBACK_MS);
   const plan: { prefix: string; since: number }[] = [
-    ...(layers.has("raw") ? rawPrefixes(window.sinceMs, window.nowMs).map((prefix) => ({ prefix, since: 0 })) : []),
+    // An object written in the window can be named after an hour before it (the oldest record of its buffer).
+    ...(layers.has("raw") ? rawPrefixes(window.sinceMs - RAW_PARTITION_LOOKBACK_MS, window.nowMs).map((prefix) => ({ prefix, since: window.sinceMs })) : []),
     ...(layers.has("fallback") ? [{ prefix: LAKE_PREFIXES.fallback, since: window.sinceMs }] : []),
     ...(layers.has("curated") ? [{ prefix: CURATION_CONTRACT.tables.events.prefix, since: settled }] : []),
     ...(layers.has("quarantine") ? [{ prefix: CURATION_CONTRACT.tables.quarantine.prefix, since: settled }] : []),

@@ -241,7 +241,7 @@ async function verifyStage(options: VerifyCliOptions & { stage: string }): Promi
     try {
       const copied = await mirrorStageLake(lake, dir, { sinceMs, nowMs: Date.now() });
       if (!options.json) {
-        console.error(`copied ${n(copied.objects)} object(s), ${n(copied.bytes)} bytes, of stage "${resources.stage}" written since ${new Date(sinceMs).toISOString()} (raw/ and fallback/; curated/ and quarantine/ from 15 min earlier)`);
+        console.error(`copied ${n(copied.objects)} object(s), ${n(copied.bytes)} bytes, of stage "${resources.stage}" written since ${new Date(sinceMs).toISOString()} (raw/ and fallback/; curated/ and quarantine/ from 30 min earlier)`);
       }
       const counts: LayerCounts & { expected?: ExpectedCounts } = options.expect === undefined ? await countLayers(dir) : await countLayers(dir, options.expect);
       return printVerification(counts, options.json);

@@ -15,6 +15,7 @@ import type { ObjectInfo, ObjectStore } from "@eventlake/core/ports";
 import {
   curatedPrefixes,
   planSmoke,
+  RAW_PARTITION_LOOKBACK_MS,
   rawPrefixes,
   SMOKE_ID_PREFIX,
   smokeRunId,
@@ -232,7 +233,9 @@ export async function runSmokeCheck(ports: SmokePorts, options: SmokeOptions): P
   // Nothing to wait for when the API accepted nothing: the verdict says why.
   const waitFor = sent.accepted.length > 0;
   for (;;) {
-    rawSeen = await raw.sightings(rawPrefixes(since, Date.now()), since);
+    // Listed by hour partition back to where a buffer holding the run's events could have been named; read only
+    // objects written since the run started.
+    rawSeen = await raw.sightings(rawPrefixes(since - RAW_PARTITION_LOOKBACK_MS, Date.now()), since);
     curatedSeen = await curated.sightings(curatedPrefixes(plan), since);
     const now = Date.now();
     if (rawMs === null && plan.messageIds.every((id) => rawSeen.has(id))) {
