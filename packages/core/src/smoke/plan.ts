@@ -153,9 +153,12 @@ function layer(plan: SmokePlan, sightings: Sightings): LayerVerdict {
 
 const listed = (ids: readonly string[]) => (ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`);
 
-/** Whether waiting can stop: every event seen in both layers (the verdict then decides on duplicates). */
-export function smokeSettled(plan: SmokePlan, observation: Pick<SmokeObservation, "raw" | "curated">): boolean {
-  return plan.messageIds.every((id) => (observation.raw.get(id) ?? 0) > 0 && (observation.curated.get(id) ?? 0) > 0);
+/**
+ * Whether waiting can stop: every event the API accepted is seen in both layers (the verdict then decides on
+ * duplicates; events it did not accept never arrive, and the verdict names them).
+ */
+export function smokeSettled(accepted: readonly string[], observation: Pick<SmokeObservation, "raw" | "curated">): boolean {
+  return accepted.every((id) => (observation.raw.get(id) ?? 0) > 0 && (observation.curated.get(id) ?? 0) > 0);
 }
 
 /**

@@ -238,15 +238,15 @@ export async function runSmokeCheck(ports: SmokePorts, options: SmokeOptions): P
     rawSeen = await raw.sightings(rawPrefixes(since - RAW_PARTITION_LOOKBACK_MS, Date.now()), since);
     curatedSeen = await curated.sightings(curatedPrefixes(plan), since);
     const now = Date.now();
-    if (rawMs === null && plan.messageIds.every((id) => rawSeen.has(id))) {
+    if (waitFor && rawMs === null && sent.accepted.every((id) => rawSeen.has(id))) {
       rawMs = now - sentAt;
-      progress(`raw/: all ${plan.messageIds.length} events after ${rawMs} ms`);
+      progress(`raw/: all ${sent.accepted.length} accepted events after ${rawMs} ms`);
     }
-    if (curatedMs === null && plan.messageIds.every((id) => curatedSeen.has(id))) {
+    if (waitFor && curatedMs === null && sent.accepted.every((id) => curatedSeen.has(id))) {
       curatedMs = now - sentAt;
-      progress(`curated/: all ${plan.messageIds.length} events after ${curatedMs} ms`);
+      progress(`curated/: all ${sent.accepted.length} accepted events after ${curatedMs} ms`);
     }
-    if (!waitFor || smokeSettled(plan, { raw: rawSeen, curated: curatedSeen }) || now >= deadline) break;
+    if (!waitFor || smokeSettled(sent.accepted, { raw: rawSeen, curated: curatedSeen }) || now >= deadline) break;
     await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 2_000, Math.max(0, deadline - now))));
   }
 
