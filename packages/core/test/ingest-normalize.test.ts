@@ -167,6 +167,58 @@ describe("normalizeEvent", () => {
     expect(unregistered.ok && unregistered.event.schemaVersion).toBeNull();
   });
 
+  it("tag schemas accept non-matching events and record every violation", () => {
+    const schemas = createSchemaRegistry([
+      {
+        event: "Order Completed",
+        version: "1-0-0",
+        enforcement: "tag",
+        schema: { type: "object", required: ["order_id", "revenue"], properties: { order_id: { type: "string" }, revenue: { type: "number" } } },
+      },
+    ]);
+    const base = { type: "track", userId: "u", event: "Order Completed" };
+    const tagged = normalizeEvent({ ...base, properties: { revenue: "12" } }, ctx({ schemas }));
+    expect(tagged.ok).toBe(true);
+    if (!tagged.ok) return;
+    expect(tagged.event.schemaVersion).toBe("1-0-0");
+    expect(tagged.event.schemaViolations).toEqual([
+      { schemaVersion: "1-0-0", path: "properties", message: "must have required property 'order_id'" },
+      { schemaVersion: "1-0-0", path: "properties.revenue", message: "must be number" },
+    ]);
+    const clean = normalizeEvent({ ...base, properties: { order_id: "o1", revenue: 12 } }, ctx({ schemas }));
+    expect(clean.ok && clean.event.schemaViolations).toBeUndefined();
+    const unknownVersion = normalizeEvent({ ...base, schemaVersion: "2-0-0", properties: {} }, ctx({ schemas }));
+    expect(unknownVersion.ok && unknownVersion.event.schemaVersion).toBeNull();
+    expect(unknownVersion.ok && unknownVersion.event.schemaViolations?.[0]?.path).toBe("schemaVersion");
+    expect(() => createSchemaRegistry([{ event: "X", version: "1-0-0", enforcement: "warn" as "tag", schema: {} }])).toThrow(/enforcement/);
+  });
+
+  it("rejects text that is not valid Unicode (a lone surrogate escape) anywhere in the event, keys included", () => {
+    const cases = [
+      '{"type":"track","event":"E\\ud800","userId":"u"}',
+      '{"type":"track","event":"E","userId":"\\udfff"}',
+      '{"type":"track","event":"E","userId":"u","properties":{"a":["ok","x\\ud83d"]}}',
+      '{"type":"track","event":"E","userId":"u","context":{"k\\udc00":1}}',
+      '{"type":"track","event":"E","userId":"u","messageId":"m\\ud800"}',
+    ];
+    for (const text of cases) {
+      const result = normalizeEvent(JSON.parse(text), ctx());
+      expect(result.ok ? "accepted" : result.reason, text).toBe("invalid_unicode");
+      // The bad row never carries an invalid messageId.
+      expect(result.ok || result.messageId === undefined || !/\p{Surrogate}/u.test(result.messageId)).toBe(true);
+    }
+    // A well-formed pair (an emoji written as escapes) is valid.
+    const pair = normalizeEvent(JSON.parse('{"type":"track","event":"E \\ud83d\\udc4d","userId":"u"}'), ctx());
+    expect(pair.ok && pair.event.event).toBe("E 👍");
+  });
+
+  it("rejects a track event whose name is blank once trimmed (the curation contract requires a name)", () => {
+    for (const name of [" ", "\t\n", " \r "]) {
+      const result = normalizeEvent({ type: "track", event: name, userId: "u" }, ctx());
+      expect(result.ok ? "accepted" : result.reason).toBe("missing_field");
+    }
+  });
+
   it("property: any valid track event normalizes, keeps its ids and properties, and stays within bounds", () => {
     // Valid means no __proto__ key at any depth (such events are rejected as forbidden_key, tested above).
     const jsonValue = fc.jsonValue({ maxDepth: 4 }).filter((v) => !JSON.stringify(v).includes('"__proto__":'));
