@@ -5,13 +5,13 @@
  * (the write key rides in the body or in an Authorization header), so no `allowCredentials`.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
  */
-import { API_ROUTES } from "./routes";
+import { API_ROUTES, type ApiRoute } from "./routes";
 
 /** An HTTP API `corsConfiguration` (the fields API Gateway takes, in its spelling). */
 export interface CorsConfiguration {
   /** `*`, exact origins (`https://www.example.com`), or `https://*` / `http://*` (any origin of that scheme). */
   allowOrigins: readonly string[];
-  allowMethods: readonly string[];
+  allowMethods: readonly ApiRoute["method"][];
   /** Request headers a browser may send (lower case). */
   allowHeaders: readonly string[];
   /** Seconds a browser may cache a preflight answer. */
@@ -43,14 +43,15 @@ export function validateAllowOrigins(origins: readonly string[]): string[] {
   if (origins.length === 0) problems.push("api.cors.allowOrigins must list at least one origin (\"*\" allows every origin)");
   for (const origin of origins) {
     if (origin === "*" || origin === "https://*" || origin === "http://*") continue;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
     // An origin is scheme://host[:port], nothing else: no path, no trailing slash.
-    if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:") || parsed.origin !== origin) {
+    let valid = false;
+    try {
+      const parsed = new URL(origin);
+      valid = (parsed.protocol === "https:" || parsed.protocol === "http:") && parsed.origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
       problems.push(`api.cors.allowOrigins: ${JSON.stringify(origin)} is not an origin (scheme://host[:port]), "*", "https://*" or "http://*"`);
     }
   }
