@@ -83,6 +83,10 @@ describe("config", () => {
   it("reads overrides from the environment and rejects nonsense", () => {
     expect(ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_BATCH_EVENTS: "10" }).maxBatchEvents).toBe(10);
     expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_EVENT_BYTES: "lots" })).toThrow(/EVENTLAKE_INGEST_MAX_EVENT_BYTES/);
+    // Time bounds may be stricter than the curation contract's, never looser (accepted must mean curated).
+    expect(ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS: "60000" }).maxFutureSkewMs).toBe(60_000);
+    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS: String(2 * 86_400_000) })).toThrow(/curation contract/);
+    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_TIMESTAMP_FLOOR_MS: "0" })).toThrow(/curation contract/);
   });
 });
 
