@@ -4,7 +4,8 @@
  *   run in headless Chromium on a page of another origin than the API: identify, page and track on the short routes
  *   (/v1/i, /v1/p, /v1/t, text/plain, writeKey in the body), then with its batching strategy (/v1/b, preflighted);
  *   plus navigator.sendBeacon, fetch with keepalive and a preflighted JSON request;
- * - a batch upload to /v1/b byte for byte as analytics-swift writes and sends it;
+ * - a batch upload to /v1/b byte for byte as analytics-swift writes and sends it, and one as analytics-kotlin sends
+ *   it (gzip, text/plain, chunked);
  * - @segment/analytics-node and RudderStack's Node SDK (/v1/batch, gzip).
  * Without Chromium the browser test is skipped (with the command that installs it), never passed.
  */
@@ -17,6 +18,7 @@ import { build } from "esbuild";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { launch, type Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_INSTALL_COMMAND, findChromium } from "../helpers/chromium";
@@ -157,6 +159,51 @@ describe("mobile: a batch upload to /v1/b as analytics-swift sends it", () => {
       ["swift-3", "identify", null],
     ]);
     expect(JSON.parse(String(rows[0]!.context)).timezone).toBe("Europe/Berlin");
+  });
+});
+
+describe("mobile: a batch upload to /v1/b as analytics-kotlin sends it", () => {
+  it("takes a gzip text/plain body streamed in chunks, writeKey in the body", async () => {
+    const { endpoint, writeKey } = pipeline.info;
+    const now = new Date().toISOString();
+    const event = (type: string, id: string, fields: Record<string, unknown>) => ({
+      type,
+      messageId: id,
+      anonymousId: "kotlin-anon",
+      timestamp: now,
+      context: { library: { name: "analytics-kotlin", version: "1.19.1" }, os: { name: "Android", version: "14" } },
+      integrations: {},
+      ...fields,
+    });
+    const body = gzipSync(
+      JSON.stringify({
+        batch: [event("track", "kotlin-1", { event: "Order Completed", properties: { revenue: 2 } }), event("screen", "kotlin-2", { name: "Cart", properties: {} })],
+        sentAt: now,
+        writeKey,
+      }),
+    );
+    // RequestFactory.upload: POST https://<apiHost>/b, Content-Type text/plain, Content-Encoding gzip, chunked
+    // streaming (no Content-Length), User-Agent analytics-kotlin/<version>; the write key rides in the body.
+    const chunks = [body.subarray(0, 10), body.subarray(10)];
+    const response = await fetch(`${endpoint}/v1/b`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain", "Content-Encoding": "gzip", "User-Agent": "analytics-kotlin/1.19.1" },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, accepted: 2, rejected: 0 });
+    const rows = await curatedRows("message_id LIKE 'kotlin-%'", 2);
+    expect(rows.map((r) => [r.message_id, r.event_type, r.event_name])).toEqual([
+      ["kotlin-1", "track", "order completed"],
+      ["kotlin-2", "screen", "cart"],
+    ]);
   });
 });
 
