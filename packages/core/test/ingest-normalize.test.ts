@@ -220,14 +220,16 @@ describe("normalizeEvent", () => {
   });
 
   it("property: any valid track event normalizes, keeps its ids and properties, and stays within bounds", () => {
-    // Valid means no __proto__ key at any depth (such events are rejected as forbidden_key, tested above).
+    // Valid means no __proto__ key at any depth (such events are rejected as forbidden_key, tested above) and a
+    // non-blank event name.
     const jsonValue = fc.jsonValue({ maxDepth: 4 }).filter((v) => !JSON.stringify(v).includes('"__proto__":'));
     fc.assert(
       fc.property(
         fc.record({
           userId: fc.option(fc.string({ minLength: 1, maxLength: 256 }), { nil: undefined }),
           anonymousId: fc.string({ minLength: 1, maxLength: 64 }),
-          event: fc.string({ minLength: 1, maxLength: 100 }),
+          // A name blank once trimmed is missing (tested above).
+          event: fc.string({ minLength: 1, maxLength: 100 }).filter((name) => /[^ \t\n\r]/.test(name)),
           messageId: fc.option(fc.string({ minLength: 1, maxLength: 100 }), { nil: undefined }),
           properties: fc.dictionary(fc.string().filter((k) => k !== "__proto__"), jsonValue, { maxKeys: 8 }),
           offsetMs: fc.integer({ min: -365 * 86_400_000, max: 3_600_000 }),
