@@ -51,6 +51,8 @@ const timestamp = fc.oneof(
   fc.date({ min: new Date("1999-06-01T00:00:00Z"), max: new Date("2026-06-03T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString()),
   fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2026-06-01T12:00:00Z"), noInvalidDate: true }).map((d) => d.getTime()),
   fc.constantFrom(undefined, null, "2026-06-01T13:00:00+01:00", "2026-06-01T11:00:00.123456Z", "2026-02-30T00:00:00Z", "yesterday", "", 1e20, "\ud800"),
+  // Instants whose ISO-8601 form has no 4-digit year (and the edges of those that do).
+  fc.constantFrom(1e15, -1e14, 8.64e15, "9999-12-31T23:30:00-01:00", "0000-01-01T00:30:00+01:00", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z", -2208988800000, 253402300799999),
 );
 
 const object = fc.oneof({ weight: 4, arbitrary: fc.dictionary(text, json, { maxKeys: 4 }) }, { weight: 1, arbitrary: json });

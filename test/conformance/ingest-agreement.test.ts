@@ -74,6 +74,13 @@ describe("ingest and curation agree on what a valid event is", () => {
       [{ type: "track", event: " \t", userId: "u" }, "missing_field"],
       [{ type: "track", event: "E\u0000", userId: "u\u0000", properties: { "\u0000": "\u0000" } }, "accepted"],
       [{ type: "page", name: "  ", anonymousId: "a" }, "accepted"],
+      // Clock-skew correction can bring any client instant into range: sentAt and timestamp must still be writable.
+      [{ type: "track", event: "E", userId: "u", timestamp: 1e15, sentAt: 1e15 }, "invalid_timestamp"],
+      [{ type: "track", event: "E", userId: "u", timestamp: "9999-12-31T23:30:00-01:00", sentAt: "9999-12-31T23:30:00-01:00" }, "invalid_timestamp"],
+      [{ type: "track", event: "E", userId: "u", timestamp: "0000-01-01T00:30:00+01:00", sentAt: "0000-01-01T00:30:00+01:00" }, "invalid_timestamp"],
+      [{ type: "track", event: "E", userId: "u", timestamp: "0001-01-01T00:00:00Z", sentAt: "0001-01-01T00:00:01Z" }, "invalid_timestamp"],
+      [{ type: "track", event: "E", userId: "u", timestamp: "1900-01-01T00:00:00Z", sentAt: "1900-01-01T00:00:01Z" }, "accepted"],
+      [{ type: "track", event: "E", userId: "u", timestamp: 253402300799999, sentAt: 253402300799999 }, "accepted"],
       [{ type: "track", event: "  Signed Up ", userId: "u", timestamp: now, properties: { emoji: "\ud83d\ude00" } }, "accepted"],
     ];
     for (const [event, expected] of cases) {
