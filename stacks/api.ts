@@ -1,15 +1,18 @@
 /**
- * The public ingest API (API Gateway HTTP API, payload v2): one route per endpoint, all integrated with the ingest
- * function; no API-level authorizer (write keys are checked by the function, Segment-style). Stage throttling with
- * both limits set, JSON access logs to a CloudWatch log group, CORS for browser SDKs (no credentials).
+ * The public ingest API (API Gateway HTTP API, payload v2): one route per entry of the core's route table (long and
+ * short routes, health), all integrated with the ingest function; no API-level authorizer (write keys are checked by
+ * the function, Segment-style). Stage throttling with both limits set, JSON access logs to a CloudWatch log group,
+ * CORS for browser SDKs from the stage's allowed origins (no credentials): API Gateway answers preflight requests
+ * itself and adds the CORS headers to the function's responses.
  * Unknown paths and methods get API Gateway's own 404 without invoking the function.
  */
-import { INGEST_ROUTES } from "@eventlake/core/ingest/request";
+import { corsConfiguration } from "@eventlake/core/ingest/cors";
+import { API_ROUTES as ROUTE_TABLE, apiRouteKey } from "@eventlake/core/ingest/routes";
 import type { Ingest } from "./ingest";
 import { logRetention, type Stage } from "./stage";
 
-/** Every route key of the API: the write endpoints (one definition, in the core) and the health check. */
-export const API_ROUTES: readonly string[] = [...INGEST_ROUTES.map((route) => `POST /v1/${route}`), "GET /health"];
+/** Every route key of the API, derived from the core's route table. */
+export const API_ROUTES: readonly string[] = ROUTE_TABLE.map(apiRouteKey);
 
 /**
  * Access log line (JSON), including why API Gateway itself answered (throttled, integration failure...).
@@ -34,12 +37,13 @@ export const ACCESS_LOG_FORMAT = `{${ACCESS_LOG_FIELDS.map(([name, variable, num
 
 export function createApi(stage: Stage, { ingest }: { ingest: Ingest }) {
   const { api: settings } = stage.config;
+  const cors = corsConfiguration(settings.cors.allowOrigins);
   const api = new sst.aws.ApiGatewayV2("Api", {
     cors: {
-      allowOrigins: ["*"],
-      allowMethods: ["GET", "POST"],
-      allowHeaders: ["authorization", "content-type", "content-encoding"],
-      maxAge: "1 day",
+      allowOrigins: [...cors.allowOrigins],
+      allowMethods: [...cors.allowMethods],
+      allowHeaders: [...cors.allowHeaders],
+      maxAge: `${cors.maxAgeSeconds} seconds`,
     },
     accessLog: { retention: logRetention(settings.accessLogRetentionDays) },
     transform: {

@@ -25,6 +25,14 @@ export const EXPECTED_ROUTES = [
   "POST /v1/alias",
   "POST /v1/batch",
   "POST /v1/events",
+  // The short routes Segment's client SDKs post to (analytics.js: t/i/p/s/g/a; mobile and batching: b).
+  "POST /v1/t",
+  "POST /v1/i",
+  "POST /v1/p",
+  "POST /v1/s",
+  "POST /v1/g",
+  "POST /v1/a",
+  "POST /v1/b",
   "GET /health",
 ];
 
@@ -320,7 +328,12 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
     it("is an HTTP API with CORS for browser SDKs, no credentials", () => {
       const api = s.one(T.api);
       expect(api.inputs.protocolType).toBe("HTTP");
-      expect(api.inputs.corsConfiguration).toMatchObject({ allowOrigins: ["*"], allowMethods: ["GET", "POST"] });
+      expect(api.inputs.corsConfiguration).toMatchObject({
+        allowOrigins: [...cfg.api.cors.allowOrigins],
+        allowMethods: ["GET", "POST"],
+        allowHeaders: ["authorization", "content-type", "content-encoding"],
+        maxAge: 86_400,
+      });
       expect((api.inputs.corsConfiguration as Record<string, unknown>).allowCredentials).toBeFalsy();
     });
 

@@ -2,8 +2,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { schemaDocumentFromJson, type SchemaDocument } from "@eventlake/core/ingest/schema-registry";
 
+/** Example schemas ship here, below the schema directory, and are never loaded: a fresh install enforces nothing. */
+export const SCHEMA_EXAMPLES_FOLDER = "examples";
+
 /**
- * Loads every `*.json` schema under a directory (recursively). A malformed file is an error naming the file, so a
+ * Loads every `*.json` schema under a directory (recursively), except the examples folder at its top. A malformed file is an error naming the file, so a
  * bad deploy fails at cold start instead of accepting junk. A missing directory is an error too when `required`
  * (the deployed function is told where its schemas are: losing them must not silently turn validation off).
  */
@@ -22,8 +25,9 @@ export function loadSchemaDirectory(dir: string, options: { required?: boolean }
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(current, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".json")) {
+      if (entry.isDirectory()) {
+        if (!(current === dir && entry.name === SCHEMA_EXAMPLES_FOLDER)) walk(path);
+      } else if (entry.name.endsWith(".json")) {
         const origin = relative(dir, path);
         let json: unknown;
         try {

@@ -6,6 +6,7 @@
  * so it must not read the environment, the clock or the file system.
  */
 import { validateCompactionSettings } from "./compaction/config";
+import { validateAllowOrigins } from "./ingest/cors";
 import { validateAutoscalerSettings, type AutoscalerSettings } from "./autoscaler/planner";
 import { parseScheduleExpression, typicalIntervalMs } from "./schedule";
 
@@ -98,6 +99,13 @@ export interface StageConfig {
     /** Per-route CloudWatch metrics (billed as custom metrics). */
     detailedMetrics: boolean;
     accessLogRetentionDays: LogRetentionDays;
+    /**
+     * Origins whose pages may call the API from a browser (CORS, packages/core/src/ingest/cors.ts): "*" for any,
+     * exact origins ("https://www.example.com"), or "https://*". The stack sets the HTTP API's CORS configuration from
+     * it and the local API answers browsers the same way. A write key in a page is public, so CORS is not what
+     * protects the endpoint; listing the site's origins keeps other sites' pages from sending in its name.
+     */
+    cors: { allowOrigins: readonly string[] };
   };
   ingest: {
     memoryMb: number;
@@ -258,7 +266,7 @@ const dev: StageConfig = {
     kmsKeyId: AWS_MANAGED_KINESIS_KEY,
     shardLevelMetrics: ["IncomingBytes", "IncomingRecords", "WriteProvisionedThroughputExceeded"],
   },
-  api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, detailedMetrics: false, accessLogRetentionDays: 7 },
+  api: { throttlingRateLimit: 100, throttlingBurstLimit: 200, detailedMetrics: false, accessLogRetentionDays: 7, cors: { allowOrigins: ["*"] } },
   ingest: {
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -325,7 +333,15 @@ const prod: StageConfig = {
     kmsKeyId: AWS_MANAGED_KINESIS_KEY,
     shardLevelMetrics: ALL_SHARD_LEVEL_METRICS,
   },
-  api: { throttlingRateLimit: 5_000, throttlingBurstLimit: 10_000, detailedMetrics: true, accessLogRetentionDays: 90 },
+  api: {
+    throttlingRateLimit: 5_000,
+    throttlingBurstLimit: 10_000,
+    detailedMetrics: true,
+    accessLogRetentionDays: 90,
+    // Any origin, as Segment's own API answers; list the sites' origins here (e.g. ["https://www.example.com"]) to
+    // accept browser events from those pages only (docs/deploy.md, "CORS").
+    cors: { allowOrigins: ["*"] },
+  },
   ingest: {
     memoryMb: 1024,
     timeoutSeconds: 15,
@@ -436,6 +452,7 @@ export function validateStageConfig(config: StageConfig): string[] {
     problems.push(`stream.kmsKeyId must be "${AWS_MANAGED_KINESIS_KEY}" or a KMS key ARN`);
   if (!(api.throttlingRateLimit > 0) || !(api.throttlingBurstLimit > 0))
     problems.push("api: throttlingRateLimit and throttlingBurstLimit must both be > 0");
+  problems.push(...validateAllowOrigins(api.cors.allowOrigins));
   if (!int(ingest.timeoutSeconds) || ingest.timeoutSeconds < 3 || ingest.timeoutSeconds >= 30)
     problems.push("ingest.timeoutSeconds must be an integer in 3..29 (API Gateway's integration timeout is 30 s)");
   if (!int(ingest.memoryMb) || ingest.memoryMb < 128 || ingest.memoryMb > 10_240)

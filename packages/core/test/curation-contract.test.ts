@@ -40,7 +40,12 @@ describe("curation contract", () => {
     expect(aggregates.prefix).toBe(LAKE_PREFIXES.aggregates);
     expect(events.partitionColumns.map((p) => p.name)).toEqual(["year", "month", "day", "event_type"]);
     expect(quarantine.partitionColumns.map((p) => p.name)).toEqual(["year", "month", "day"]);
-    for (const t of [events, quarantine, aggregates]) expect(t.columns.slice(-2).map((c) => c.name)).toEqual(["processing_time", "batch_id"]);
+    // The batch columns close each first release's columns; columns added later come after them (additive evolution).
+    for (const t of [events, quarantine, aggregates]) {
+      const names = t.columns.map((c) => c.name);
+      expect(names.slice(names.indexOf("processing_time"), names.indexOf("processing_time") + 2)).toEqual(["processing_time", "batch_id"]);
+    }
+    expect(events.columns.slice(events.columns.findIndex((c) => c.name === "batch_id") + 1).map((c) => [c.name, c.nullable])).toEqual([["schema_violations", true]]);
   });
 
   it("derives the Glue tables: Parquet SerDe, typed columns, string partition keys and partition projection", () => {

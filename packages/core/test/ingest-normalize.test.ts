@@ -119,8 +119,8 @@ describe("normalizeEvent", () => {
     ["bad sentAt", { type: "track", event: "x", userId: "u", sentAt: "2026-02-30" }, "invalid_timestamp"],
     ["timestamp before floor", { type: "track", event: "x", userId: "u", timestamp: "1999-12-31T23:59:59Z" }, "timestamp_out_of_range"],
     ["timestamp far in future", { type: "track", event: "x", userId: "u", timestamp: "2030-01-01T00:00:00Z" }, "timestamp_out_of_range"],
-    ["absurd skew via sentAt", { type: "track", event: "x", userId: "u", timestamp: "2026-01-01T00:00:00Z", sentAt: "1000-01-01T00:00:00Z" }, "timestamp_out_of_range"],
-    ["extreme epoch", { type: "track", event: "x", userId: "u", timestamp: -8.64e15, sentAt: 8.64e15 }, "timestamp_out_of_range"],
+    ["absurd skew via sentAt", { type: "track", event: "x", userId: "u", timestamp: "2026-01-01T00:00:00Z", sentAt: "1901-01-01T00:00:00Z" }, "timestamp_out_of_range"],
+    ["extreme epoch", { type: "track", event: "x", userId: "u", timestamp: -8.64e15, sentAt: 8.64e15 }, "invalid_timestamp"], // outside years 1900-9999: not writable (timestamps.ts)
     ["__proto__ key", JSON.parse('{"type":"track","event":"x","userId":"u","properties":{"__proto__":{"admin":true}}}'), "forbidden_key"],
   ];
   it.each(cases)("rejects %s", (_name, input, reason, overrides) => {
@@ -167,15 +167,69 @@ describe("normalizeEvent", () => {
     expect(unregistered.ok && unregistered.event.schemaVersion).toBeNull();
   });
 
+  it("tag schemas accept non-matching events and record every violation", () => {
+    const schemas = createSchemaRegistry([
+      {
+        event: "Order Completed",
+        version: "1-0-0",
+        enforcement: "tag",
+        schema: { type: "object", required: ["order_id", "revenue"], properties: { order_id: { type: "string" }, revenue: { type: "number" } } },
+      },
+    ]);
+    const base = { type: "track", userId: "u", event: "Order Completed" };
+    const tagged = normalizeEvent({ ...base, properties: { revenue: "12" } }, ctx({ schemas }));
+    expect(tagged.ok).toBe(true);
+    if (!tagged.ok) return;
+    expect(tagged.event.schemaVersion).toBe("1-0-0");
+    expect(tagged.event.schemaViolations).toEqual([
+      { schemaVersion: "1-0-0", path: "properties", message: "must have required property 'order_id'" },
+      { schemaVersion: "1-0-0", path: "properties.revenue", message: "must be number" },
+    ]);
+    const clean = normalizeEvent({ ...base, properties: { order_id: "o1", revenue: 12 } }, ctx({ schemas }));
+    expect(clean.ok && clean.event.schemaViolations).toBeUndefined();
+    const unknownVersion = normalizeEvent({ ...base, schemaVersion: "2-0-0", properties: {} }, ctx({ schemas }));
+    expect(unknownVersion.ok && unknownVersion.event.schemaVersion).toBeNull();
+    expect(unknownVersion.ok && unknownVersion.event.schemaViolations?.[0]?.path).toBe("schemaVersion");
+    expect(() => createSchemaRegistry([{ event: "X", version: "1-0-0", enforcement: "warn" as "tag", schema: {} }])).toThrow(/enforcement/);
+  });
+
+  it("rejects text that is not valid Unicode (a lone surrogate escape) anywhere in the event, keys included", () => {
+    const cases = [
+      '{"type":"track","event":"E\\ud800","userId":"u"}',
+      '{"type":"track","event":"E","userId":"\\udfff"}',
+      '{"type":"track","event":"E","userId":"u","properties":{"a":["ok","x\\ud83d"]}}',
+      '{"type":"track","event":"E","userId":"u","context":{"k\\udc00":1}}',
+      '{"type":"track","event":"E","userId":"u","messageId":"m\\ud800"}',
+    ];
+    for (const text of cases) {
+      const result = normalizeEvent(JSON.parse(text), ctx());
+      expect(result.ok ? "accepted" : result.reason, text).toBe("invalid_unicode");
+      // The bad row never carries an invalid messageId.
+      expect(result.ok || result.messageId === undefined || !/\p{Surrogate}/u.test(result.messageId)).toBe(true);
+    }
+    // A well-formed pair (an emoji written as escapes) is valid.
+    const pair = normalizeEvent(JSON.parse('{"type":"track","event":"E \\ud83d\\udc4d","userId":"u"}'), ctx());
+    expect(pair.ok && pair.event.event).toBe("E 👍");
+  });
+
+  it("rejects a track event whose name is blank once trimmed (the curation contract requires a name)", () => {
+    for (const name of [" ", "\t\n", " \r "]) {
+      const result = normalizeEvent({ type: "track", event: name, userId: "u" }, ctx());
+      expect(result.ok ? "accepted" : result.reason).toBe("missing_field");
+    }
+  });
+
   it("property: any valid track event normalizes, keeps its ids and properties, and stays within bounds", () => {
-    // Valid means no __proto__ key at any depth (such events are rejected as forbidden_key, tested above).
+    // Valid means no __proto__ key at any depth (such events are rejected as forbidden_key, tested above) and a
+    // non-blank event name.
     const jsonValue = fc.jsonValue({ maxDepth: 4 }).filter((v) => !JSON.stringify(v).includes('"__proto__":'));
     fc.assert(
       fc.property(
         fc.record({
           userId: fc.option(fc.string({ minLength: 1, maxLength: 256 }), { nil: undefined }),
           anonymousId: fc.string({ minLength: 1, maxLength: 64 }),
-          event: fc.string({ minLength: 1, maxLength: 100 }),
+          // A name blank once trimmed is missing (tested above).
+          event: fc.string({ minLength: 1, maxLength: 100 }).filter((name) => /[^ \t\n\r]/.test(name)),
           messageId: fc.option(fc.string({ minLength: 1, maxLength: 100 }), { nil: undefined }),
           properties: fc.dictionary(fc.string().filter((k) => k !== "__proto__"), jsonValue, { maxKeys: 8 }),
           offsetMs: fc.integer({ min: -365 * 86_400_000, max: 3_600_000 }),

@@ -83,6 +83,10 @@ describe("config", () => {
   it("reads overrides from the environment and rejects nonsense", () => {
     expect(ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_BATCH_EVENTS: "10" }).maxBatchEvents).toBe(10);
     expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_EVENT_BYTES: "lots" })).toThrow(/EVENTLAKE_INGEST_MAX_EVENT_BYTES/);
+    // Time bounds may be stricter than the curation contract's, never looser (accepted must mean curated).
+    expect(ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS: "60000" }).maxFutureSkewMs).toBe(60_000);
+    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS: String(2 * 86_400_000) })).toThrow(/curation contract/);
+    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_TIMESTAMP_FLOOR_MS: "0" })).toThrow(/curation contract/);
   });
 });
 
@@ -111,6 +115,52 @@ describe("resolveRoute", () => {
     expect(resolveRoute("GET", "/v1/track")).toBe("method_not_allowed");
     expect(resolveRoute("POST", "/v2/track")).toBe("not_found");
     expect(resolveRoute("POST", "/v1/purchase")).toBe("not_found");
+  });
+
+  it("maps Segment's client short routes to their long forms", () => {
+    const short = { t: "track", i: "identify", p: "page", s: "screen", g: "group", a: "alias", b: "batch" };
+    for (const [letter, route] of Object.entries(short)) expect(resolveRoute("POST", `/v1/${letter}`)).toBe(route);
+    expect(resolveRoute("GET", "/v1/t")).toBe("method_not_allowed");
+    expect(resolveRoute("POST", "/v1/e")).toBe("not_found");
+    expect(resolveRoute("POST", "/v1/x")).toBe("not_found");
+  });
+});
+
+describe("short routes, as browsers send them", () => {
+  const deadline = Date.now() + 10_000;
+  const browserRequest = (path: string, body: unknown): IngestHttpRequest => ({
+    method: "POST",
+    path,
+    // analytics.js: text/plain (a CORS-simple request), the write key in the body, no Authorization header.
+    headers: { "content-type": "text/plain" },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    receivedAtMs: Date.UTC(2026, 10, 26, 12),
+  });
+
+  it("takes a text/plain single event with writeKey in the body, typed by the route, and names the route in bad rows", async () => {
+    const writer = new RecordingWriter();
+    const ok = await handleIngestRequest(browserRequest("/v1/t", { writeKey: KEY, type: "track", event: "Clicked", anonymousId: "a1", messageId: "m-t" }), deps(writer), deadline);
+    expect(ok.response.statusCode).toBe(200);
+    const event = JSON.parse(Buffer.from(writer.written[0]!.data).toString()) as Record<string, unknown>;
+    expect(event).toMatchObject({ kind: "event", type: "track", event: "Clicked", anonymousId: "a1", sourceId: "web" });
+    expect(JSON.stringify(event)).not.toContain(KEY);
+    const bad = await handleIngestRequest(browserRequest("/v1/i", { writeKey: KEY, type: "identify", traits: {} }), deps(writer), deadline);
+    expect(bad.response.statusCode).toBe(207);
+    const badRow = JSON.parse(Buffer.from(writer.written[1]!.data).toString()) as Record<string, unknown>;
+    expect(badRow).toMatchObject({ kind: "bad_row", reason: "missing_identity", endpoint: "/v1/i" });
+    expect(String(badRow.payload)).not.toContain(KEY);
+  });
+
+  it("answers a malformed body on a short route with the long form's typed error", async () => {
+    for (const [short, long] of [["/v1/t", "/v1/track"], ["/v1/b", "/v1/batch"]] as const) {
+      for (const body of ["{nope", '"x"', ""]) {
+        const a = await handleIngestRequest({ ...request(short, body) }, deps(), deadline);
+        const b = await handleIngestRequest({ ...request(long, body) }, deps(), deadline);
+        expect(a.response.statusCode).toBe(400);
+        expect(a.response.body).toBe(b.response.body);
+      }
+    }
   });
 });
 

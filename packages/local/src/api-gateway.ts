@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { CorsConfiguration } from "@eventlake/core/ingest/cors";
 
 /** Invokes the integration (a Lambda function) with the event and returns its result. */
 export type HttpApiIntegration = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -98,6 +99,8 @@ export interface LocalHttpApiOptions {
   throttle?: { rateLimit: number; burstLimit: number };
   /** Called when the integration fails (the function threw or timed out): the client gets API Gateway's 500/503. */
   onError?: (error: unknown) => void;
+  /** The API's CORS configuration (API Gateway's `corsConfiguration`); without it, no CORS handling at all. */
+  cors?: CorsConfiguration;
 }
 
 export interface LocalHttpApi {
@@ -111,10 +114,18 @@ export interface LocalHttpApi {
 export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<LocalHttpApi> {
   const routeKeyOf = options.routeKeyOf ?? (() => "$default");
   const bucket = options.throttle ? new TokenBucket(options.throttle.rateLimit, options.throttle.burstLimit) : undefined;
+  const cors = options.cors;
   const server = createServer((req, res) => {
+    const origin = req.headers.origin;
+    const reply = (result: APIGatewayProxyStructuredResultV2) => send(res, cors ? withCorsHeaders(result, cors, origin) : result);
+    if (cors && isPreflight(req)) {
+      req.resume();
+      send(res, preflightResponse(cors, origin));
+      return;
+    }
     if (bucket && !bucket.take(Date.now())) {
       req.resume();
-      send(res, {
+      reply({
         statusCode: 429,
         headers: { "content-type": "application/json", "retry-after": "1" },
         body: '{"message":"Too Many Requests"}',
@@ -134,18 +145,18 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
     });
     req.on("end", () => {
       if (tooLarge) {
-        send(res, { statusCode: 413, headers: { "content-type": "application/json" }, body: '{"message":"Request Entity Too Large"}' });
+        reply({ statusCode: 413, headers: { "content-type": "application/json" }, body: '{"message":"Request Entity Too Large"}' });
         return;
       }
       const url = new URL(req.url ?? "/", "http://localhost");
       const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKeyOf((req.method ?? "GET").toUpperCase(), url.pathname));
       options.integration(event).then(
-        (result) => send(res, result),
+        (result) => reply(result),
         (error: unknown) => {
           options.onError?.(error);
           // API Gateway answers a failed or timed-out Lambda integration with 500 / 503 and a fixed message.
           const timedOut = (error as { errorType?: string }).errorType === "Sandbox.Timedout";
-          send(res, {
+          reply({
             statusCode: timedOut ? 503 : 500,
             headers: { "content-type": "application/json" },
             body: timedOut ? '{"message":"Service Unavailable"}' : '{"message":"Internal Server Error"}',
@@ -171,6 +182,56 @@ export async function startLocalHttpApi(options: LocalHttpApiOptions): Promise<L
         server.closeIdleConnections();
       }),
   };
+}
+
+/*
+ * CORS as API Gateway HTTP APIs do it when the API has a CORS configuration
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html):
+ * - a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered by API Gateway itself, even with
+ *   no OPTIONS route: the integration is not invoked;
+ * - to other requests that carry an Origin, API Gateway adds the configured CORS headers to the integration's
+ *   response, and ignores (drops) any CORS headers the integration returned;
+ * - without an Origin header, no CORS headers are returned.
+ * An origin outside allowOrigins gets no Access-Control-Allow-Origin, so the browser refuses the response.
+ */
+
+function isPreflight(req: IncomingMessage): boolean {
+  return req.method === "OPTIONS" && req.headers.origin !== undefined && req.headers["access-control-request-method"] !== undefined;
+}
+
+/** The Access-Control-Allow-Origin value for a request's origin, or undefined when the origin is not allowed. */
+export function allowedOrigin(cors: CorsConfiguration, origin: string | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  if (cors.allowOrigins.includes("*")) return "*";
+  for (const allowed of cors.allowOrigins) {
+    if (allowed === origin) return origin;
+    if ((allowed === "https://*" || allowed === "http://*") && origin.startsWith(allowed.slice(0, -1))) return origin;
+  }
+  return undefined;
+}
+
+function preflightResponse(cors: CorsConfiguration, origin: string | undefined): APIGatewayProxyStructuredResultV2 {
+  const allowOrigin = allowedOrigin(cors, origin);
+  if (allowOrigin === undefined) return { statusCode: 204, headers: {} };
+  return {
+    statusCode: 204,
+    headers: {
+      "access-control-allow-origin": allowOrigin,
+      "access-control-allow-methods": cors.allowMethods.join(","),
+      "access-control-allow-headers": cors.allowHeaders.join(","),
+      "access-control-max-age": String(cors.maxAgeSeconds),
+    },
+  };
+}
+
+function withCorsHeaders(result: APIGatewayProxyStructuredResultV2, cors: CorsConfiguration, origin: string | undefined): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    if (!name.toLowerCase().startsWith("access-control-")) headers[name] = value;
+  }
+  const allowOrigin = allowedOrigin(cors, origin);
+  if (allowOrigin !== undefined) headers["access-control-allow-origin"] = allowOrigin;
+  return { ...result, headers };
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {

@@ -8,6 +8,8 @@ import { hashWriteKey } from "@eventlake/core/ingest/auth";
 import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { startLocalHttpApi, type LocalHttpApi } from "./api-gateway";
+import { corsConfiguration } from "@eventlake/core/ingest/cors";
+import { apiRouteKey, routeForPath } from "@eventlake/core/ingest/routes";
 import { startLocalKinesis } from "./kinesis";
 import { LocalLambda } from "./lambda/local-lambda";
 import {
@@ -208,7 +210,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     const api: LocalHttpApi = await startLocalHttpApi({
       host: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
-      routeKeyOf: (method, path) => `${method} ${path}`,
+      // The route key API Gateway reports: the matched route's, else "$default" (the function answers 404/405).
+      routeKeyOf: (method, path) => {
+        const route = routeForPath(path);
+        return route && route.method === method ? apiRouteKey(route) : "$default";
+      },
+      cors: corsConfiguration(stage.api.cors.allowOrigins),
       integration: (event: APIGatewayProxyEventV2) => ingest.invoke<APIGatewayProxyStructuredResultV2>(event),
       ...(options.apiThrottling === false
         ? {}

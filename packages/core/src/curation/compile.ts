@@ -120,6 +120,7 @@ const KEYS = [
   "timestamp",
   "sourceId",
   "schemaVersion",
+  "schemaViolations",
   "reason",
   "message",
   "endpoint",
@@ -143,7 +144,7 @@ const CLASSIFIED_COLUMNS = [
   "event_time",
   "original_timestamp",
   "sent_at",
-  ...(["type", "event", "name", "category", "groupId", "previousId", "properties", "traits", "context", "schemaVersion"] as const).map(f),
+  ...(["type", "event", "name", "category", "groupId", "previousId", "properties", "traits", "context", "schemaVersion", "schemaViolations"] as const).map(f),
   ...(["reason", "message", "endpoint", "payload", "payloadTruncated"] as const).map(f),
 ];
 
@@ -318,6 +319,7 @@ WHERE rule_no IS NOT NULL`,
     traits: f("traits"),
     context: f("context"),
     schema_version: f("schemaVersion"),
+    schema_violations: f("schemaViolations"),
   };
   const rowColumns = [...EV.columns.filter((c) => c.name !== "processing_time" && c.name !== "batch_id").map((c) => `c.${exprFor(eventSelect, c.name)} AS ${c.name}`), `c.${f("type")} AS event_type`];
   const rowNames = [...EV.columns.filter((c) => c.name !== "processing_time" && c.name !== "batch_id").map((c) => c.name), "event_type"];

@@ -242,6 +242,12 @@ const EVENTS_TABLE: TableDef = {
     str("source_id", false, "$.sourceId", "source (write key) the event came from"),
     str("schema_version", true, "$.schemaVersion", "registered JSON Schema version the event matched"),
     ...BATCH_COLUMNS,
+    // Added after the first release: new columns go at the end ("Schema evolution" in ARCHITECTURE.md).
+    json(
+      "schema_violations",
+      "$.schemaViolations",
+      'how the event does not match its "tag" schema: JSON array of {schemaVersion, path, message}; NULL when it matches',
+    ),
   ],
   partitionColumns: [
     ...DATE_PARTITIONS("event_time"),

@@ -1,3 +1,5 @@
+import { CURATION_CONTRACT } from "../curation/contract";
+
 /**
  * Ingest limits and rules. Segment's HTTP Tracking API values by default (32 KB per event, 500 KB per request,
  * 2,500 events per batch), overridable per stage.
@@ -45,6 +47,15 @@ export function ingestConfigFromEnv(env: Record<string, string | undefined>): In
   }
   if (config.maxDecompressedBodyBytes < config.maxBodyBytes) {
     throw new Error("maxDecompressedBodyBytes must be at least maxBodyBytes");
+  }
+  // An event the ingest accepts must be one the curation contract curates: the ingest's time bounds may be
+  // stricter than the contract's, never looser (ARCHITECTURE.md, "One notion of a valid event").
+  const { floor, maxFutureSkewSeconds } = CURATION_CONTRACT.timestampBounds;
+  if (config.timestampFloorMs < Date.parse(floor)) {
+    throw new Error(`EVENTLAKE_INGEST_TIMESTAMP_FLOOR_MS must not be before the curation contract's floor (${floor})`);
+  }
+  if (config.maxFutureSkewMs > maxFutureSkewSeconds * 1000) {
+    throw new Error(`EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS must not exceed the curation contract's ${maxFutureSkewSeconds} s`);
   }
   return config;
 }

@@ -1,4 +1,5 @@
 import type { EventRejectionReason } from "./reasons";
+import type { SchemaViolation } from "./schema-registry";
 
 export const EVENT_TYPES = ["track", "identify", "page", "screen", "group", "alias"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -41,6 +42,8 @@ export interface CanonicalEvent {
   sourceId: string;
   /** Version of the registered JSON Schema the event was validated against, if its type has one. */
   schemaVersion: string | null;
+  /** Accepted despite not matching a `tag` schema: how it does not (absent when it matches or has no schema). */
+  schemaViolations?: SchemaViolation[];
 }
 
 /**

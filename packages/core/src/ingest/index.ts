@@ -9,3 +9,5 @@ export * from "./request";
 export * from "./schema-registry";
 export * from "./service";
 export * from "./timestamps";
+export * from "./cors";
+export * from "./routes";

@@ -1,9 +1,10 @@
+import { CURATION_CONTRACT } from "../curation/contract";
 import { KINESIS } from "../limits";
 import type { IngestConfig } from "./config";
 import { CANONICAL_FORMAT_VERSION, EVENT_TYPES, type CanonicalEvent, type EventType, type JsonObject } from "./events";
-import { inspectJson, isPlainObject, mergeContext } from "./inspect";
+import { inspectJson, isPlainObject, isWellFormedText, mergeContext } from "./inspect";
 import type { EventRejectionReason } from "./reasons";
-import type { SchemaRegistry } from "./schema-registry";
+import type { SchemaRegistry, SchemaViolation } from "./schema-registry";
 import { correctedTimestamp, parseTimestamp } from "./timestamps";
 
 export interface NormalizeContext {
@@ -31,6 +32,8 @@ export type Normalized =
 const TYPES = new Set<string>(EVENT_TYPES);
 const MAX_ID_CHARS = KINESIS.maxPartitionKeyChars; // userId/anonymousId become the partition key
 const MAX_NAME_CHARS = 256;
+/** Empty, or only the characters the curation contract trims from names before requiring one. */
+const BLANK = new RegExp(`^[${[...CURATION_CONTRACT.trimCharacters].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}]*$`);
 
 /** Strings already in canonical form (UTC, milliseconds) are reused instead of formatted again. */
 const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -74,6 +77,16 @@ export function normalizeEvent(item: unknown, ctx: NormalizeContext): Normalized
   const shape = inspectJson(raw, ctx.config.maxNestingDepth);
   if (shape.forbiddenKey) return reject("forbidden_key", "the key __proto__ is not allowed", messageId);
   if (shape.tooDeep) return reject("nesting_too_deep", `nesting deeper than ${ctx.config.maxNestingDepth} levels`, messageId);
+  if (shape.invalidUnicode) {
+    // Rejected, not repaired to U+FFFD: a repaired id or name would silently be another id or name (ARCHITECTURE.md,
+    // "One notion of a valid event"). The bad row keeps the payload with the escape as sent; a messageId that is
+    // itself invalid is left out of it, so the bad row stays valid Unicode too.
+    return reject(
+      "invalid_unicode",
+      "a string or key is not valid Unicode (a lone UTF-16 surrogate escape)",
+      messageId !== undefined && isWellFormedText(messageId) ? messageId : undefined,
+    );
+  }
 
   let type: EventType;
   if (ctx.routeType) {
@@ -100,7 +113,8 @@ export function normalizeEvent(item: unknown, ctx: NormalizeContext): Normalized
   const event: Partial<CanonicalEvent> = {};
   switch (type) {
     case "track": {
-      if (raw.event === undefined || raw.event === null || raw.event === "") {
+      // Blank after trimming is no name: the curation contract trims event names before requiring one.
+      if (raw.event === undefined || raw.event === null || (typeof raw.event === "string" && BLANK.test(raw.event))) {
         return reject("missing_field", "track events need an event name", messageId);
       }
       if (typeof raw.event !== "string" || raw.event.length > MAX_NAME_CHARS) {
@@ -168,6 +182,7 @@ export function normalizeEvent(item: unknown, ctx: NormalizeContext): Normalized
   }
 
   let schemaVersion: string | null = null;
+  let schemaViolations: SchemaViolation[] | undefined;
   if (type === "track") {
     const requested = raw.schemaVersion;
     if (requested !== undefined && typeof requested !== "string") {
@@ -176,6 +191,7 @@ export function normalizeEvent(item: unknown, ctx: NormalizeContext): Normalized
     const check = ctx.schemas.check(event.event!, requested, raw.properties);
     if (!check.ok) return reject(check.reason, check.message, messageId);
     schemaVersion = check.version;
+    if (check.violations?.length) schemaViolations = check.violations;
   }
 
   const context = isPlainObject(raw.context) ? raw.context : undefined;
@@ -202,5 +218,6 @@ export function normalizeEvent(item: unknown, ctx: NormalizeContext): Normalized
     timestampMs === originalMs && originalIso !== undefined ? originalIso : timestampMs === ctx.receivedAtMs ? ctx.receivedAt : new Date(timestampMs).toISOString();
   canonical.sourceId = ctx.sourceId;
   canonical.schemaVersion = schemaVersion;
+  if (schemaViolations) canonical.schemaViolations = schemaViolations;
   return { ok: true, event: canonical };
 }

@@ -15,6 +15,7 @@ export const EVENT_REJECTIONS = {
   timestamp_out_of_range: "the event's timestamp is before the floor or too far in the future",
   nesting_too_deep: "the event nests objects or arrays deeper than allowed",
   forbidden_key: "the event uses a forbidden key (__proto__)",
+  invalid_unicode: "a string or key of the event is not valid Unicode (a lone UTF-16 surrogate escape such as \\ud800)",
   unknown_type: "type must be one of track, identify, page, screen, group, alias",
   schema_violation: "the event does not match its registered JSON Schema",
   unknown_schema_version: "the event names a schema version that is not registered",
@@ -34,6 +35,7 @@ export const REQUEST_ERRORS = {
   malformed_body: { status: 400, message: "the body is not valid JSON of the expected shape" },
   empty_batch: { status: 400, message: "the batch has no events" },
   forbidden_key: { status: 400, message: "the request uses a forbidden key (__proto__)" },
+  invalid_unicode: { status: 400, message: "a batch-level field (context, sentAt, writeKey) is not valid Unicode (a lone UTF-16 surrogate escape)" },
 } as const;
 export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
 

@@ -6,9 +6,9 @@ import { EVENT_REJECTIONS, RequestRejected, type EventRejectionReason } from "./
 import type { SchemaRegistry } from "./schema-registry";
 import { parseTimestamp } from "./timestamps";
 
-/** The write endpoints, by the last path segment under /v1/. */
-export const INGEST_ROUTES = ["track", "identify", "page", "screen", "group", "alias", "batch", "events"] as const;
-export type IngestRoute = (typeof INGEST_ROUTES)[number];
+import type { IngestRoute } from "./routes";
+
+export { INGEST_ROUTES, type IngestRoute } from "./routes";
 
 export type RawItem = { value: unknown } | { malformedText: string };
 
@@ -34,6 +34,8 @@ function parseJson(text: string): unknown {
 function readBatchFields(body: Record<string, unknown>, parsed: ParsedRequest) {
   const shape = inspectJson({ context: body.context, sentAt: body.sentAt, writeKey: body.writeKey }, 64);
   if (shape.forbiddenKey) throw new RequestRejected("forbidden_key");
+  // The outer context is merged into every event: a lone surrogate in it would make every event unstorable.
+  if (shape.invalidUnicode) throw new RequestRejected("invalid_unicode");
   if (body.sentAt !== undefined && body.sentAt !== null) {
     const ms = parseTimestamp(body.sentAt);
     if (ms === undefined) throw new RequestRejected("malformed_body", "sentAt is not a valid date-time");

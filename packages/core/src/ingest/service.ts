@@ -4,7 +4,8 @@ import { decodeBody } from "./body";
 import type { IngestConfig } from "./config";
 import type { EventRejectionReason } from "./reasons";
 import { RequestRejected, REQUEST_ERRORS, type RequestErrorCode } from "./reasons";
-import { INGEST_ROUTES, parseRequestBody, planIngest, type EventRejection, type IngestRoute } from "./request";
+import { parseRequestBody, planIngest, type EventRejection, type IngestRoute } from "./request";
+import { routeForPath } from "./routes";
 import type { SchemaRegistry } from "./schema-registry";
 
 /** An HTTP request as the ingest service needs it (header names lower-cased). */
@@ -60,13 +61,15 @@ function emptyOutcome(route: IngestOutcome["route"], statusCode: number): Ingest
   return { route, statusCode, events: 0, accepted: 0, rejectedByReason: {}, written: 0, spilled: 0, failed: 0, retriedEntries: 0, throttledEntries: 0, putRecordsCalls: 0 };
 }
 
-/** Resolves `METHOD /path` to a route, or to the HTTP error for an unknown path or a wrong method. */
+/**
+ * Resolves `METHOD /path` to its endpoint (short routes such as `/v1/t` to their long form), or to the HTTP error for
+ * an unknown path or a wrong method.
+ */
 export function resolveRoute(method: string, path: string): IngestRoute | "health" | RequestErrorCode {
-  const normalized = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-  if (normalized === "/health") return method === "GET" || method === "HEAD" ? "health" : "method_not_allowed";
-  const match = /^\/v1\/([a-z]+)$/.exec(normalized);
-  if (!match || !(INGEST_ROUTES as readonly string[]).includes(match[1]!)) return "not_found";
-  return method === "POST" ? (match[1] as IngestRoute) : "method_not_allowed";
+  const route = routeForPath(path);
+  if (!route) return "not_found";
+  if (route.endpoint === "health") return method === "GET" || method === "HEAD" ? "health" : "method_not_allowed";
+  return method === route.method ? route.endpoint : "method_not_allowed";
 }
 
 function requestError(error: RequestRejected, route: IngestOutcome["route"]) {
@@ -109,7 +112,7 @@ export async function handleIngestRequest(
 
     const plan = planIngest(parsed, {
       route,
-      endpoint: `/v1/${route}`,
+      endpoint: routeForPath(request.path)!.path,
       sourceId,
       receivedAtMs: request.receivedAtMs,
       config: deps.config,

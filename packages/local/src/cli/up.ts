@@ -26,7 +26,7 @@ export async function runUp(options: { dataDir?: string; port: number; host: str
   }
   const { info } = pipeline;
   log(`eventlake is running locally (data in ${dataDir})
-  ingest endpoint  ${info.endpoint}   (POST /v1/track, /v1/batch, /v1/events ...; GET /health)
+  ingest endpoint  ${info.endpoint}   (POST /v1/track, /v1/batch, /v1/events ..., SDK short routes /v1/t ... /v1/b; GET /health)
   write key        ${info.writeKey}
   stream           ${info.streamName} (Kinesis stand-in at ${info.kinesisEndpoint})
   lake bucket      ${info.bucket} (S3 stand-in at ${info.s3Endpoint})
