@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { curatedPrefixes, planSmoke, RAW_PARTITION_LOOKBACK_MS, rawPrefixes, SMOKE_ROUTES, smokeRunId, smokeSettled, smokeVerdict } from "../src/smoke/plan";
+import { routeForPath } from "../src/ingest/routes";
 import { DEFAULT_OUTPUTS_FILE, resolveStageOutputs, stageRegion } from "../src/stage-outputs";
 
 const at = Date.UTC(2026, 11, 2, 23, 59, 30);
@@ -8,9 +9,8 @@ describe("smoke plan", () => {
   const plan = planSmoke({ runId: smokeRunId(at, 0.123456), eventTimeMs: at, batchSize: 4 });
 
   it("sends one event per single route and a batch, every messageId unique and carrying the run id", () => {
-    const served = SMOKE_ROUTES.filter((r) => r.served !== false);
-    expect(plan.requests.map((r) => r.route.path)).toEqual(served.map((r) => r.path));
-    expect(plan.messageIds).toHaveLength(served.filter((r) => r.body === "single").length + 4);
+    expect(plan.requests.map((r) => r.route.path)).toEqual(SMOKE_ROUTES.map((r) => r.path));
+    expect(plan.messageIds).toHaveLength(SMOKE_ROUTES.filter((r) => r.body === "single").length + 4);
     expect(new Set(plan.messageIds).size).toBe(plan.messageIds.length);
     expect(plan.runId).toBe("20261202235930-123456");
     for (const id of plan.messageIds) expect(id.startsWith(`smoke-${plan.runId}-`)).toBe(true);
@@ -18,10 +18,13 @@ describe("smoke plan", () => {
     expect((batch.body.batch as { messageId: string }[]).map((e) => e.messageId)).toEqual(batch.messageIds);
   });
 
-  it("lists the short route once, marked, and leaves out routes the API does not serve", () => {
-    expect(SMOKE_ROUTES.filter((r) => r.short)).toHaveLength(1);
-    const all = planSmoke({ runId: "r", eventTimeMs: at, routes: SMOKE_ROUTES.map((r) => ({ ...r, served: true })) });
-    expect(all.requests.map((r) => r.route.path)).toContain("/v1/t");
+  it("sends a short route, and only routes the API serves with the endpoint their body is for", () => {
+    expect(plan.requests.filter((r) => r.route.short).map((r) => r.route.path)).toEqual(["/v1/t"]);
+    for (const route of SMOKE_ROUTES) {
+      const served = routeForPath(route.path);
+      expect(served?.method).toBe("POST");
+      expect(served?.endpoint).toBe(route.body === "batch" ? "batch" : route.type);
+    }
   });
 
   it("looks in the raw hour partitions of the run (across midnight) and the curated partitions of its events", () => {

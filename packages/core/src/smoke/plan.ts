@@ -14,16 +14,15 @@ import { LAKE_PREFIXES } from "../stage-config";
 export type SmokeEventType = "track" | "page" | "identify";
 
 /**
- * The routes the smoke check sends to, defined once. `short` marks a short route as the browser library posts it
- * (analytics.js: `/v1/t`, the write key inside the JSON body, `Content-Type: text/plain`); a route with
- * `served: false` is listed but not sent yet (the API does not serve it yet).
+ * The routes the smoke check sends to, defined once: each is a route of the API's route table (ingest/routes.ts).
+ * `short` marks a short route, sent as the browser library posts it (analytics.js: `/v1/t`, the write key inside the
+ * JSON body, `Content-Type: text/plain`).
  */
 export interface SmokeRoute {
   path: string;
   body: "single" | "batch";
   type: SmokeEventType;
   short?: boolean;
-  served?: boolean;
 }
 
 export const SMOKE_ROUTES: readonly SmokeRoute[] = [
@@ -31,8 +30,8 @@ export const SMOKE_ROUTES: readonly SmokeRoute[] = [
   { path: "/v1/page", body: "single", type: "page" },
   { path: "/v1/identify", body: "single", type: "identify" },
   { path: "/v1/batch", body: "batch", type: "track" },
-  // The short route analytics.js posts track events to: sent once the API serves it (set `served` or drop the flag).
-  { path: "/v1/t", body: "single", type: "track", short: true, served: false },
+  // The short route analytics.js posts track events to.
+  { path: "/v1/t", body: "single", type: "track", short: true },
 ];
 
 export interface SmokeRequest {
@@ -74,7 +73,7 @@ function smokeEvent(type: SmokeEventType, runId: string, messageId: string, even
 
 /** The requests of one run: one event per single-event route, `batchSize` events per batch route. */
 export function planSmoke(options: { runId: string; eventTimeMs: number; batchSize?: number; routes?: readonly SmokeRoute[] }): SmokePlan {
-  const routes = (options.routes ?? SMOKE_ROUTES).filter((r) => r.served !== false);
+  const routes = options.routes ?? SMOKE_ROUTES;
   const batchSize = options.batchSize ?? 10;
   let n = 0;
   const nextId = () => `${SMOKE_ID_PREFIX}${options.runId}-${String(n++).padStart(4, "0")}`;
