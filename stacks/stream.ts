@@ -41,6 +41,12 @@ export function createStream(stage: Stage) {
 
 export type Stream = ReturnType<typeof createStream>;
 
+/** The stream's customer-managed key, or undefined with the AWS-managed key (no KMS call is then made by us). */
+export function streamKmsKeyArn(stage: Stage): string | undefined {
+  const keyId = stage.config.stream.kmsKeyId;
+  return keyId === AWS_MANAGED_KINESIS_KEY ? undefined : keyId;
+}
+
 /** KMS grants a producer needs to write to the stream: none with the AWS-managed key. */
 export function streamKeyGrants(stage: Stage, use: "produce" | "consume"): Grant[] {
   const keyId = stage.config.stream.kmsKeyId;

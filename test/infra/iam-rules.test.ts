@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { stageConfig } from "@eventlake/core/stage-config";
 import { ROOT, type PolicyDocument, type PolicyStatement } from "./harness";
-import { leastPrivilegeViolations } from "./iam-rules";
+import { ACCOUNT_LEVEL_ACTIONS, leastPrivilegeViolations } from "./iam-rules";
 
 const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/events";
 const doc = (...Statement: PolicyStatement[]): { owner: string; kind: string; document: PolicyDocument }[] => [
@@ -38,8 +38,8 @@ describe("least-privilege checker", () => {
   it("allows account-level actions (no resource type) on * by name only, never mixed with data actions", () => {
     expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits"], Resource: ["*"] })).toEqual([]);
     expect(reasons({ Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: ["*"] })).toEqual([]);
-    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits", "kinesis:UpdateShardCount"], Resource: ["*"] })).toEqual([
-      "data actions kinesis:UpdateShardCount on every resource",
+    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits", "kinesis:PutRecords"], Resource: ["*"] })).toEqual([
+      "data actions kinesis:PutRecords on every resource",
     ]);
     expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeStreamSummary"], Resource: ["*"] })).toHaveLength(1);
   });
@@ -75,5 +75,16 @@ describe("stream KMS grants", () => {
     const cmk = { config: { ...dev, stream: { ...dev.stream, kmsKeyId: key } } };
     expect(streamKeyGrants(cmk, "produce")).toEqual([{ actions: ["kms:GenerateDataKey"], resources: [key] }]);
     expect(streamKeyGrants(cmk, "consume")).toEqual([{ actions: ["kms:Decrypt"], resources: [key] }]);
+  });
+});
+
+describe("account-level actions are exactly the ones AWS only accepts on *", () => {
+  it("matches the IAM action data of the simulator (Service Authorization Reference)", async () => {
+    const { isWildcardOnlyAction } = await import("@cloud-copilot/iam-simulate");
+    for (const action of ACCOUNT_LEVEL_ACTIONS) {
+      const [service, name] = action.split(":") as [string, string];
+      expect(await isWildcardOnlyAction(service, name), action).toBe(true);
+    }
+    expect(await isWildcardOnlyAction("kinesis", "PutRecords")).toBe(false);
   });
 });
