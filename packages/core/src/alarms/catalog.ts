@@ -482,7 +482,7 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
           "The job's last runs (Glue console or `aws glue get-job-runs`): state and ErrorMessage.",
           "The job's driver log (/aws-glue/jobs/error): checkpoint errors at start (incompatible or corrupt checkpoint), out-of-memory, permission errors.",
           "The watchdog function's log and its Errors alarm: did it try to restart, and did StartJobRun fail (concurrent runs, quotas)?",
-          "The checkpoint under the assets bucket's glue/checkpoints/ prefix.",
+          "The checkpoint under the assets bucket's glue/jobs/curation/checkpoint/ prefix.",
         ],
         fix: [
           "A code or data fault: fix, redeploy; the watchdog restarts the job on its next run.",

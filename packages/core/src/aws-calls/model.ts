@@ -229,3 +229,17 @@ export function simulatedRequests(calls: readonly AwsCall[], values: ArnValues):
   }
   return out;
 }
+
+/**
+ * The buckets on which these calls are granted s3:ListBucket without condition (what decides whether S3 answers a
+ * missing key with 404 or 403). Only the S3 calls are resolved: the local S3 stand-in uses this with local bucket
+ * names, without the rest of a deployment's values.
+ */
+export function unconditionedListBuckets(calls: readonly AwsCall[], values: ArnValues): string[] {
+  const s3Calls = calls.filter((c) => c.resource.startsWith("arn:{partition}:s3:::"));
+  return grantsFor(s3Calls, { partition: "aws", ...values })
+    .filter((g) => g.actions.includes("s3:ListBucket") && !g.conditions)
+    .flatMap((g) => g.resources)
+    .map((arn) => bucketNameOf(arn))
+    .filter((name): name is string => name !== undefined);
+}
