@@ -7,7 +7,16 @@
  */
 import { validateCompactionSettings } from "./compaction/config";
 import { validateAutoscalerSettings, type AutoscalerSettings } from "./autoscaler/planner";
+import { maxProcessorBufferMb, STREAM_RECORD_LIMITS, worstCaseTransformRequestBytes } from "./firehose/processor-buffer";
+import { FIREHOSE } from "./limits";
 import { parseScheduleExpression, typicalIntervalMs } from "./schedule";
+
+/**
+ * The transform's processor buffer: the largest one whose worst-case invocation request (smallest records with the
+ * longest metadata, then one record of Kinesis's maximum size, all base64-encoded) stays under Lambda's 6 MB
+ * (firehose/processor-buffer.ts). 0.9 MB; AWS's 3 MB maximum would allow requests of up to ~16 MB.
+ */
+const TRANSFORM_BUFFER_MB = maxProcessorBufferMb(STREAM_RECORD_LIMITS) ?? FIREHOSE.processorBufferSizeMb.min;
 
 /** Kinesis shard-level ("enhanced") metrics. Each one is billed per shard as a CloudWatch custom metric. */
 export type ShardLevelMetric =
@@ -278,7 +287,7 @@ const dev: StageConfig = {
   rawArchive: {
     bufferSizeMb: 64,
     bufferIntervalSeconds: 60,
-    transformBufferSizeMb: 1,
+    transformBufferSizeMb: TRANSFORM_BUFFER_MB,
     transformBufferIntervalSeconds: 60,
     transformMemoryMb: 512,
     transformTimeoutSeconds: 120,
@@ -346,7 +355,7 @@ const prod: StageConfig = {
   rawArchive: {
     bufferSizeMb: 128,
     bufferIntervalSeconds: 60,
-    transformBufferSizeMb: 3,
+    transformBufferSizeMb: TRANSFORM_BUFFER_MB,
     transformBufferIntervalSeconds: 60,
     transformMemoryMb: 1024,
     transformTimeoutSeconds: 180,
@@ -448,6 +457,12 @@ export function validateStageConfig(config: StageConfig): string[] {
     problems.push("rawArchive.bufferIntervalSeconds must be in 0..900");
   if (rawArchive.transformBufferSizeMb < 0.2 || rawArchive.transformBufferSizeMb > 3)
     problems.push("rawArchive.transformBufferSizeMb must be in 0.2..3");
+  else if (worstCaseTransformRequestBytes(rawArchive.transformBufferSizeMb, STREAM_RECORD_LIMITS) >= FIREHOSE.maxLambdaPayloadBytes)
+    problems.push(
+      `rawArchive.transformBufferSizeMb ${rawArchive.transformBufferSizeMb} can make a transform request of ` +
+        `${worstCaseTransformRequestBytes(rawArchive.transformBufferSizeMb, STREAM_RECORD_LIMITS)} bytes, over Lambda's 6 MB ` +
+        `(base64 and per-record metadata): at most ${TRANSFORM_BUFFER_MB}`,
+    );
   if (rawArchive.transformTimeoutSeconds > 300) problems.push("rawArchive.transformTimeoutSeconds must be <= 300");
   if (!(rawArchive.transformBufferIntervalSeconds >= 0 && rawArchive.transformBufferIntervalSeconds <= 900))
     problems.push("rawArchive.transformBufferIntervalSeconds must be in 0..900");
