@@ -144,6 +144,8 @@ export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
       numberOfWorkers: curation.maxWorkers,
       command: { name: "gluestreaming", scriptLocation: $interpolate`s3://${lake.assets.name}/${script.key}`, pythonVersion: "3" },
       executionProperty: { maxConcurrentRuns: 1 },
+      // Glue restarts streaming jobs for maintenance: within 3 hours after this window (GMT), not at a random time.
+      maintenanceWindow: curation.maintenanceWindow,
       defaultArguments,
     },
     { dependsOn: [policy, plan, runner] },

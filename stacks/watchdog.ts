@@ -38,6 +38,8 @@ export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
       environment: {
         EVENTLAKE_STAGE: stage.name,
         EVENTLAKE_GLUE_JOB_NAME: job.name,
+        // Glue's maintenance restart of the job is expected then (no notice, JobNotRunning stays 0).
+        EVENTLAKE_GLUE_MAINTENANCE_WINDOW: stage.config.curation.maintenanceWindow,
         EVENTLAKE_ALARM_TOPIC_ARN: alerts.topic.arn,
         // The watchdog alarms once per condition: it needs its own interval.
         EVENTLAKE_SCHEDULE: schedule,

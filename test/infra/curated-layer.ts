@@ -5,6 +5,7 @@
  * zip Python can import), its least-privilege role, and the deploy-time start.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -71,7 +72,13 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
     it("has the stage's Glue database and one table per contract table, retained with the stage's data", () => {
       const s = scenario();
       const db = s.one(RESOURCE_TYPES.database, "Catalog");
-      expect(db.inputs.name).toBe(glueDatabaseName(stage));
+      // Named after the stage and its lake bucket: a re-created stage (new bucket) cannot collide with the database
+      // a removed production stage retained.
+      const lake = bucketOf(s, "Lake");
+      const instance = createHash("sha256").update(lake).digest("hex").slice(0, 8);
+      expect(db.inputs.name).toBe(glueDatabaseName(stage, instance));
+      expect(db.inputs.name).toMatch(new RegExp(`^eventlake_${stage}_[0-9a-f]{8}$`));
+      expect(glueDatabaseName(stage, createHash("sha256").update(`${lake}-recreated`).digest("hex").slice(0, 8))).not.toBe(db.inputs.name);
       expect(db.opts.retainOnDelete).toBe(retain);
       const tables = s.ofType(RESOURCE_TYPES.table);
       expect(tables.map((t) => t.inputs.name).sort()).toEqual(Object.values(CURATION_CONTRACT.tables).map((t) => t.name).sort());
@@ -137,7 +144,7 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
     it("exports the database, table, workgroup and job names", () => {
       const s = scenario();
       expect(s.outputs).toMatchObject({
-        glueDatabase: glueDatabaseName(stage),
+        glueDatabase: s.one(RESOURCE_TYPES.database, "Catalog").inputs.name,
         glueTables: { events: "events", quarantine: "quarantine", aggregates: "aggregates" },
         athenaWorkgroup: `eventlake-${stage}`,
         curationJob: jobOf(s).inputs.name,
@@ -158,6 +165,15 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
       });
       expect(["4.0", "3.0"]).toContain(job.inputs.glueVersion);
       expect(job.inputs.maxCapacity).toBeUndefined();
+    });
+
+    it("is restarted by Glue for maintenance only in the stage's window, which the watchdog expects", () => {
+      const job = jobOf(scenario());
+      // No timeout: a streaming run lives until stopped; with one above 7 days Glue uses the window.
+      expect(job.inputs.timeout).toBeUndefined();
+      expect(job.inputs.maintenanceWindow).toBe(cfg.curation.maintenanceWindow);
+      const watchdog = scenario().ofType(RESOURCE_TYPES.fn).find((f) => f.inputs.handler === "functions/watchdog.handler")!;
+      expect((watchdog.inputs.environment as { variables: Record<string, string> }).variables.EVENTLAKE_GLUE_MAINTENANCE_WINDOW).toBe(cfg.curation.maintenanceWindow);
     });
 
     it("turns on auto scaling, job and observability (consumer lag) metrics and continuous logs to its own group", () => {
