@@ -100,7 +100,8 @@ export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
     metricsNamespace: stage.metricsNamespace,
     curationLogGroupArn: logGroup.arn,
     curationScriptsPrefix: CURATION_JOB_PATHS.scripts,
-    curationWorkPrefix: CURATION_JOB_PATHS.work,
+    // The work prefix without its "/": the grant then also covers the folder marker next to it (curation_$folder$).
+    curationWorkDir: CURATION_JOB_PATHS.work.replace(/\/$/, ""),
   });
   const policy = new aws.iam.RolePolicy("CurationJobPolicy", {
     role: role.id,

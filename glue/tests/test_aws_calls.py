@@ -54,7 +54,7 @@ class ListedCalls(unittest.TestCase):
         # The pointer, the manifests and the plan may be missing: S3 answers 404 only with ListBucket on the bucket.
         marked = [c for c in CALLS if c.get("readsMaybeMissingKey")]
         self.assertTrue(all(c["action"] == "s3:GetObject" for c in marked))
-        self.assertIn("{curationWorkPrefix}", " ".join(c["resource"] for c in marked))
+        self.assertIn("{curationWorkDir}", " ".join(c["resource"] for c in marked))
 
     def test_spark_paths_are_under_the_work_prefix(self):
         # Checkpoint, state, staging and --TempDir all sit under one prefix: EMRFS writes <dir>_$folder$ markers and
@@ -62,10 +62,10 @@ class ListedCalls(unittest.TestCase):
         spark = [c for c in CALLS if "spark" in c]
         self.assertTrue(spark)
         for call in spark:
-            self.assertIn("{curationWorkPrefix}", call["spark"])
+            self.assertIn("{curationWorkDir}", call["spark"])
             # Objects under the prefix, or the bucket listed under it.
-            self.assertIn("{curationWorkPrefix}", call["resource"] + json.dumps(call.get("context", {})))
-        self.assertIn("arn:{partition}:s3:::{assetsBucket}/{curationWorkPrefix}_$folder$", {c["resource"] for c in spark})
+            self.assertIn("{curationWorkDir}", call["resource"] + json.dumps(call.get("context", {})))
+        self.assertIn("arn:{partition}:s3:::{assetsBucket}/{curationWorkDir}_$folder$", {c["resource"] for c in spark})
 
 
 class ClientError(Exception):

@@ -267,9 +267,9 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
           ...(usesCmk ? [`kms:Decrypt ${cfg.stream.kmsKeyId}`] : []),
           ...Object.values(CURATION_CONTRACT.tables).flatMap((t) => [`s3:PutObject ${lake}/${t.prefix}*`, `s3:DeleteObject ${lake}/${t.prefix}*`]),
           `s3:GetObject ${assets}/glue/scripts/curation/*`,
-          // The whole work prefix (checkpoint, state, temp), and the EMRFS folder marker next to it.
-          ...["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].map((a) => `${a} ${work}/*`),
-          `s3:PutObject ${work}/_$folder$`,
+          // The whole work prefix (checkpoint, state, temp) with no "/" before "*", and the EMRFS folder marker next to it.
+          ...["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].map((a) => `${a} ${work}*`),
+          `s3:PutObject ${work}_$folder$`,
           // Unconditioned: the state pointer and the manifests are missing on a first batch (403 without it).
           `s3:ListBucket ${assets}`,
           `cloudwatch:PutMetricData * if {"StringEquals":{"cloudwatch:namespace":["${metricsNamespace(stage)}","Glue"]}}`,

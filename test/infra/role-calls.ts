@@ -61,7 +61,7 @@ function stageValues(s: Scenario, stage: string, cfg: StageConfig): ArnValues {
     curationLogGroupArn: curationLogs ? str(curationLogs.state.arn) : undefined,
     autoscalerStateKey: autoscalerStateKey(str(stream.state.name)),
     curationScriptsPrefix: "glue/scripts/curation/",
-    curationWorkPrefix: "glue/jobs/curation/",
+    curationWorkDir: "glue/jobs/curation",
   };
 }
 

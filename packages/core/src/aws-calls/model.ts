@@ -28,7 +28,8 @@ export const ARN_PLACEHOLDERS = [
   "curationLogGroupArn",
   "autoscalerStateKey",
   "curationScriptsPrefix",
-  "curationWorkPrefix",
+  /** The Glue job's work prefix without its trailing "/" (`glue/jobs/curation`): `{curationWorkDir}*` covers the folder marker. */
+  "curationWorkDir",
 ] as const;
 export type ArnPlaceholder = (typeof ARN_PLACEHOLDERS)[number];
 export type ArnValues = Partial<Record<ArnPlaceholder, string>>;
