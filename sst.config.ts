@@ -10,7 +10,9 @@
  */
 export default $config({
   async app(input) {
-    const { stageConfig } = await import("@eventlake/core/stage-config");
+    const { assertStageName, stageConfig } = await import("@eventlake/core/stage-config");
+    // A name that is not lowercase is refused here, before SST creates anything (`Prod` is not `prod`).
+    assertStageName(input.stage);
     const { removal } = stageConfig(input.stage);
     return {
       name: "eventlake",
@@ -70,6 +72,7 @@ export default $config({
     // Operations: the alarm catalog on what the stage deploys (every function it creates, by catalog key), the
     // dashboard.
     const monitored = {
+      api: { id: api.nodes.api.id },
       stream,
       deliveryStream: rawArchive.deliveryStream,
       ...(curation ? { glueJob: curation.job } : {}),

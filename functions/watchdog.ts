@@ -36,7 +36,11 @@ export function buildFromEnv(env: NodeJS.ProcessEnv = process.env): { deps: Watc
     config: {
       stage: requireEnv("EVENTLAKE_STAGE", env),
       jobName: requireEnv("EVENTLAKE_GLUE_JOB_NAME", env),
-      settings: { ...DEFAULT_WATCHDOG_SETTINGS, intervalSeconds: intervalMs / 1000 },
+      settings: {
+        ...DEFAULT_WATCHDOG_SETTINGS,
+        intervalSeconds: intervalMs / 1000,
+        ...(env.EVENTLAKE_GLUE_MAINTENANCE_WINDOW ? { maintenanceWindow: env.EVENTLAKE_GLUE_MAINTENANCE_WINDOW } : {}),
+      },
     },
   };
 }
@@ -45,8 +49,9 @@ export async function watch(event: Partial<ScheduledEvent>, _context: Context): 
   built ??= buildFromEnv();
   const outcome = await runWatchdog(built.deps, built.config, Date.now());
   const d = outcome.decision;
-  // Every run: 1 when the job was not RUNNING (or its state could not be read), 0 when it was.
-  metrics.addMetric("JobNotRunning", MetricUnit.Count, d?.running ? 0 : 1);
+  // Every run: 1 when the job was not RUNNING (or its state could not be read), 0 when it was or when Glue's
+  // maintenance restart explains it (packages/core/src/watchdog/maintenance.ts).
+  metrics.addMetric("JobNotRunning", MetricUnit.Count, d?.running || d?.expected ? 0 : 1);
   metrics.addMetric("WatchdogFailures", MetricUnit.Count, outcome.failure ? 1 : 0);
   if (outcome.startedRunId) metrics.addMetric("JobStarts", MetricUnit.Count, 1);
   const fields = {
@@ -54,6 +59,7 @@ export async function watch(event: Partial<ScheduledEvent>, _context: Context): 
     job: built.config.jobName,
     code: d?.code,
     running: d?.running,
+    expected: d?.expected,
     start: d?.start,
     alarm: d?.alarm,
     reason: d?.reason,

@@ -33,8 +33,22 @@ LOG = logging.getLogger("eventlake.curation")
 COPY_THREADS = 16
 
 
+class MissingKeyAccessDenied(RuntimeError):
+    """S3 refused a read of a key that may be missing: the role lacks s3:ListBucket on the bucket, so S3 answers 403
+    where it would answer 404 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). Never read as
+    "missing": the job would start over from an empty state."""
+
+
+def _error_code(err: Exception) -> "tuple[str, int]":
+    """The S3 error code and HTTP status of a botocore ClientError (duck-typed: no botocore import needed)."""
+    response = getattr(err, "response", None) or {}
+    code = str((response.get("Error") or {}).get("Code", ""))
+    status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode", 0) or 0)
+    return code, status
+
+
 class S3Store:
-    """runner.batch.Store on boto3."""
+    """runner.batch.Store on boto3. Its calls are listed in runner/aws_calls.json (checked by tests/test_aws_calls.py)."""
 
     def __init__(self, client: Any) -> None:
         self.s3 = client
@@ -42,8 +56,16 @@ class S3Store:
     def get(self, bucket: str, key: str) -> Optional[bytes]:
         try:
             return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        except self.s3.exceptions.NoSuchKey:
-            return None
+        except Exception as err:  # botocore.exceptions.ClientError (NoSuchKey is a subclass)
+            code, status = _error_code(err)
+            if code in ("NoSuchKey", "NotFound", "404") or (status == 404 and code != "NoSuchBucket"):
+                return None
+            if code == "AccessDenied" or status == 403:
+                raise MissingKeyAccessDenied(
+                    f"S3 GetObject s3://{bucket}/{key}: AccessDenied. If the key does not exist yet, S3 answers 403 instead of 404 to a "
+                    "role without s3:ListBucket on the bucket: grant it (glue/runner/aws_calls.json, stacks/glue.ts)"
+                ) from err
+            raise
 
     def put(self, bucket: str, key: str, body: bytes) -> None:
         self.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")

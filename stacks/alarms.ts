@@ -24,6 +24,8 @@ import type { Stage } from "./stage";
 
 /** The resources the alarms watch, by their names. */
 export interface MonitoredResources {
+  /** The HTTP API (ApiId dimension of AWS/ApiGateway metrics). */
+  api?: { id: $util.Input<string> };
   stream: { name: $util.Input<string> };
   /** The Firehose delivery stream of the raw archive, once deployed. */
   deliveryStream?: { name: $util.Input<string> };
@@ -42,6 +44,7 @@ const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string)
 
 /** The name of a resource the catalog refers to, or undefined if the stage does not have it. */
 export function resourceName(resources: MonitoredResources, key: ResourceKey): $util.Input<string> | undefined {
+  if (key === "api") return resources.api?.id;
   if (key === "stream") return resources.stream.name;
   if (key === "deliveryStream") return resources.deliveryStream?.name;
   if (key === "glueJob") return resources.glueJob?.name;

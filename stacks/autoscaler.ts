@@ -7,16 +7,18 @@
  * State: the UpdateShardCount history (the 10-per-24 h budget, cool-downs) and the last decisions are one JSON
  * object in the assets bucket, `ops/autoscaler/<stream>.json` (core/autoscaler/state.ts explains why).
  *
- * IAM, exactly the calls it makes:
+ * IAM, exactly the calls it makes, derived from its call list (packages/core/src/aws-calls/functions.ts,
+ * `Autoscaler`):
  * - cloudwatch:GetMetricData on "*": the action has no resource type (AWS only accepts "*"); it reads metrics, not
  *   stream data (test/infra/iam-rules.ts treats cloudwatch as a non-data service);
  * - kinesis:DescribeStreamSummary and kinesis:UpdateShardCount on the stream;
  * - kinesis:DescribeLimits on "*": an account-level call with no resource (the one kinesis action iam-rules.ts
  *   allows on "*", by name);
  * - sns:Publish on the alarm topic;
- * - s3:GetObject and s3:PutObject on exactly its state object, and s3:ListBucket on the assets bucket limited to
- *   that one key (s3:prefix): without ListBucket, S3 answers a missing object with 403 instead of 404, and the
- *   first run could not tell "no state yet" from "access denied".
+ * - s3:GetObject and s3:PutObject on exactly its state object, and s3:ListBucket on the assets bucket,
+ *   unconditioned: the state object is missing on the first run, and S3 answers a missing object with 404 only to a
+ *   caller allowed ListBucket on the bucket (403 otherwise; the GetObject request carries no s3:prefix, so a grant
+ *   conditioned on it does not count). ListBucket reveals key names of the assets bucket, not their content.
  * No retries on the schedule: the next run plans again from fresh metrics.
  */
 import { AUTOSCALER_CONFIG_ENV, encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
@@ -24,7 +26,8 @@ import { validateAutoscalerSettings } from "@eventlake/core/autoscaler/planner";
 import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
 import { parseScheduleExpression, scheduledEventInput, typicalIntervalMs } from "@eventlake/core/schedule";
 import type { Alerts } from "./alerts";
-import { grant } from "./iam";
+import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
 import { logRetention, type Stage } from "./stage";
 import type { Stream } from "./stream";
@@ -34,9 +37,6 @@ export interface AutoscalerDeps {
   lake: Lake;
   alerts: Alerts;
 }
-
-/** The Kinesis calls the autoscaler makes on its stream. */
-export const AUTOSCALER_STREAM_ACTIONS = ["kinesis:DescribeStreamSummary", "kinesis:UpdateShardCount"];
 
 /** A schedule expression AWS accepts (no local-only seconds), checked before anything is declared. */
 export function awsSchedule(name: string, expression: string): `rate(${string})` | `cron(${string})` {
@@ -85,14 +85,13 @@ export function createAutoscaler(stage: Stage, { stream, lake, alerts }: Autosca
         POWERTOOLS_LOG_LEVEL: "INFO",
         POWERTOOLS_LOGGER_LOG_EVENT: "false",
       },
-      permissions: [
-        grant(["cloudwatch:GetMetricData"], ["*"]),
-        grant(AUTOSCALER_STREAM_ACTIONS, [stream.arn]),
-        grant(["kinesis:DescribeLimits"], ["*"]),
-        grant(["sns:Publish"], [alerts.topic.arn]),
-        grant(["s3:GetObject", "s3:PutObject"], [$interpolate`${lake.assets.arn}/${stateKey}`]),
-        { ...grant(["s3:ListBucket"], [lake.assets.arn]), conditions: [{ test: "StringEquals", variable: "s3:prefix", values: [stateKey] }] },
-      ],
+      permissions: grantsFromCalls(callsOf("Autoscaler"), {
+        ...accountValues(),
+        streamArn: stream.arn,
+        assetsBucket: lake.assets.name,
+        alarmTopicArn: alerts.topic.arn,
+        autoscalerStateKey: stateKey,
+      }),
     },
   });
   return { cron, function: cron.nodes.function, stateKey };

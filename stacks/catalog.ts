@@ -14,8 +14,12 @@
  *
  * Schema evolution: additive only (new columns at the end); tables are updated in place by the deploy. Also an
  * Athena workgroup whose results go to the assets bucket (athena-results/, expired by its lifecycle).
- * The database and tables are retained with the stage's data (production).
+ * The database and tables are retained with the stage's data (production). Its name carries a hash of the lake
+ * bucket's name (`eventlake_<stage>_<8 hex>`, an output: `glueDatabase`): after `sst remove` of a production stage
+ * the retained database keeps its name, and the re-created stage, which gets a new bucket, gets a new database
+ * instead of failing on AlreadyExistsException. The old database still describes the old (retained) bucket.
  */
+import { createHash } from "node:crypto";
 import {
   CURATION_CONTRACT,
   glueDatabaseName,
@@ -33,12 +37,17 @@ export function locationTemplate(bucket: string, table: Pick<GlueTableDefinition
   return `s3://${bucket}/${table.prefix}${table.partitionKeys.map((k) => `${k.name}=\${${k.name}}/`).join("")}`;
 }
 
+/** 8 hex characters identifying a lake bucket (bucket names are global: a new bucket is a new name). */
+export function lakeInstance(bucketName: string): string {
+  return createHash("sha256").update(bucketName).digest("hex").slice(0, 8);
+}
+
 export function createCatalog(stage: Stage, { lake }: { lake: Lake }) {
   const retain = stage.config.removal.retainData;
   const database = new aws.glue.CatalogDatabase(
     "Catalog",
     {
-      name: glueDatabaseName(stage.name),
+      name: lake.lake.name.apply((bucket) => glueDatabaseName(stage.name, lakeInstance(bucket))),
       description: `eventlake ${stage.name}: curated events, quarantine and aggregates (Parquet, partition projection)`,
     },
     stage.dataOptions,
@@ -75,7 +84,7 @@ export function createCatalog(stage: Stage, { lake }: { lake: Lake }) {
 
   const workgroup = new aws.athena.Workgroup("Athena", {
     name: `eventlake-${stage.name}`,
-    description: `eventlake ${stage.name}: queries over ${glueDatabaseName(stage.name)}`,
+    description: database.name.apply((db) => `eventlake ${stage.name}: queries over ${db}`),
     state: "ENABLED",
     // Production keeps saved queries: removing the stage fails while the workgroup holds any.
     forceDestroy: !retain,

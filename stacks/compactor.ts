@@ -6,8 +6,9 @@
  * JavaScript), so the package ships that script next to the bundle and installs parquet-wasm itself
  * (`nodejs.install`: its .wasm file is loaded from the package at run time and cannot be bundled).
  *
- * IAM, exactly the calls it makes: s3:ListBucket on the lake only for keys under curated/ (ListObjectsV2 of the
- * table's partitions and of curated/_compaction/intents/); s3:GetObject (GetObject, HeadObject), s3:PutObject
+ * IAM, exactly the calls it makes, derived from its call list (packages/core/src/aws-calls/functions.ts,
+ * `Compactor`): s3:ListBucket on the lake, unconditioned (it lists curated/ and heads merge outputs before they
+ * exist: S3 answers a missing key with 404 only to a caller allowed ListBucket on the bucket); s3:GetObject (GetObject, HeadObject), s3:PutObject
  * (PutObject, the multipart calls) and s3:DeleteObject (DeleteObjects) under curated/; s3:AbortMultipartUpload under
  * curated/ (a failed merge drops its upload). Nothing else: no other prefix, no other bucket, no link.
  *
@@ -35,15 +36,13 @@
 import adapters from "../packages/adapters/package.json";
 import { compactorEnvironment } from "@eventlake/core/compaction/config";
 import { scheduledEventInput } from "@eventlake/core/schedule";
-import { grant, objectsUnder } from "./iam";
+import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
-import { LAKE_PREFIXES, logRetention, type Stage } from "./stage";
+import { logRetention, type Stage } from "./stage";
 
 /** Where the worker script goes in the function package (the handler finds it through EVENTLAKE_PARQUET_WORKER). */
 export const PARQUET_WORKER_FILE = "parquet-worker.mjs";
-
-/** The S3 calls the compactor makes on objects under curated/. */
-export const COMPACTOR_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"];
 
 export interface CompactorDeps {
   lake: Lake;
@@ -75,13 +74,7 @@ export function createCompactor(stage: Stage, { lake }: CompactorDeps) {
         POWERTOOLS_LOGGER_LOG_EVENT: "false",
         ...compactorEnvironment(compaction),
       },
-      permissions: [
-        {
-          ...grant(["s3:ListBucket"], [lake.lake.arn]),
-          conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${LAKE_PREFIXES.curated}*`] }],
-        },
-        grant(COMPACTOR_OBJECT_ACTIONS, [objectsUnder(lake.lake.arn, LAKE_PREFIXES.curated)]),
-      ],
+      permissions: grantsFromCalls(callsOf("Compactor"), { ...accountValues(), lakeBucket: lake.lake.name }),
     },
   });
   return { cron, function: cron.nodes.function };

@@ -8,7 +8,8 @@
  * No dynamic partitioning (see raw-archive.ts): it can only be chosen at creation and never turned off, forbids
  * zero buffering, and plain `!{timestamp:...}` already partitions by arrival hour.
  *
- * IAM, exactly what Firehose does with the role: read the stream (DescribeStream, GetShardIterator, GetRecords,
+ * IAM, exactly what Firehose does with the role, derived from its call list (packages/core/src/aws-calls/functions.ts,
+ * `RawArchive`): read the stream (DescribeStream, GetShardIterator, GetRecords,
  * ListShards; kms:Decrypt only for a customer-managed key), write objects (PutObject, AbortMultipartUpload) under
  * exactly raw/ and raw-errors/ plus the two bucket-level calls its uploads make (GetBucketLocation,
  * ListBucketMultipartUploads), invoke the transform (InvokeFunction, GetFunctionConfiguration) and write its own
@@ -18,15 +19,11 @@
 import { FIREHOSE } from "@eventlake/core/limits";
 import { RAW_ARCHIVE, rawArchiveDeliveryStreamName } from "@eventlake/core/firehose/raw-archive";
 import type { StageConfig } from "@eventlake/core/stage-config";
-import { grant, objectsUnder } from "./iam";
+import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
-import { LAKE_PREFIXES, logRetention, type Stage } from "./stage";
-import { streamKeyGrants, type Stream } from "./stream";
-
-export const FIREHOSE_STREAM_ACTIONS = ["kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"];
-export const FIREHOSE_OBJECT_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"];
-export const FIREHOSE_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"];
-export const FIREHOSE_LAMBDA_ACTIONS = ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"];
+import { logRetention, type Stage } from "./stage";
+import { streamKmsKeyArn, type Stream } from "./stream";
 
 /**
  * The Lambda processor's parameters. Only values that differ from Firehose's defaults are set, besides the ARN:
@@ -94,21 +91,19 @@ export function createRawArchive(stage: Stage, { stream, lake }: RawArchiveDeps)
       ],
     }).json,
   });
-  const grants = [
-    { sid: "ReadTheStream", ...grant(FIREHOSE_STREAM_ACTIONS, [stream.arn]) },
-    ...streamKeyGrants(stage, "consume").map((g) => ({ sid: "DecryptTheStream", ...g })),
-    {
-      sid: "WriteRawObjects",
-      ...grant(FIREHOSE_OBJECT_ACTIONS, [objectsUnder(lake.lake.arn, LAKE_PREFIXES.raw), objectsUnder(lake.lake.arn, LAKE_PREFIXES.rawErrors)]),
-    },
-    { sid: "UploadToTheLake", ...grant(FIREHOSE_BUCKET_ACTIONS, [lake.lake.arn]) },
-    { sid: "InvokeTheTransform", ...grant(FIREHOSE_LAMBDA_ACTIONS, [transform.arn, lambdaArn]) },
-    { sid: "LogDeliveryErrors", ...grant(["logs:PutLogEvents"], [$interpolate`${logGroup.arn}:log-stream:${logStream.name}`]) },
-  ];
+  const grants = grantsFromCalls(callsOf("RawArchive"), {
+    ...accountValues(),
+    streamArn: stream.arn,
+    streamKmsKeyArn: streamKmsKeyArn(stage),
+    lakeBucket: lake.lake.name,
+    transformArn: transform.arn,
+    rawArchiveLogGroupArn: logGroup.arn,
+    rawArchiveLogStream: logStream.name,
+  });
   const policy = new aws.iam.RolePolicy("RawArchivePolicy", {
     role: role.id,
     policy: aws.iam.getPolicyDocumentOutput({
-      statements: grants.map((g) => ({ sid: g.sid, effect: "Allow", actions: g.actions, resources: g.resources })),
+      statements: grants.apply((gs) => gs.map((g) => ({ effect: "Allow", actions: g.actions, resources: g.resources, ...(g.conditions ? { conditions: g.conditions } : {}) }))),
     }).json,
   });
 

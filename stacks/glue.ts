@@ -8,44 +8,45 @@
  *   option: bookmarks do not apply to streaming jobs, the Spark checkpoint does (on the assets bucket).
  * - Assets (stacks/glue-assets.ts): the script, the runner package (--extra-py-files) and the plan, uploaded under
  *   content-addressed keys next to each other in the assets bucket.
- * - Role, exactly what the job does: read the stream (and decrypt with a customer-managed key, if any); put and
- *   delete objects under the three table prefixes of the lake (a replayed batch overwrites and removes what it no
- *   longer produces); read its scripts; read and write its checkpoint, state and staging prefixes of the assets
- *   bucket, and list only under glue/; publish metrics only to the Glue namespace and the stage's; write its logs.
- *   No Glue catalog permission: the tables use partition projection, the job never touches the catalog.
+ * - Role, exactly what the job does, derived from the call list next to its runner (glue/runner/aws_calls.json):
+ *   read the stream (and decrypt with a customer-managed key, if any); put and delete objects under the three table
+ *   prefixes of the lake (a replayed batch overwrites and removes what it no longer produces); read its scripts
+ *   and plan; read, write and delete anything under its one work prefix `glue/jobs/curation` (checkpoint, state,
+ *   temp: EMRFS reads parent "directories" and writes `<dir>_$folder$` markers, so the grant is the whole prefix,
+ *   with no "/" before "*"); s3:ListBucket on the assets bucket unconditioned (the state pointer and the batch
+ *   manifests are missing on a first batch: without ListBucket S3 answers 403, not 404); publish metrics only to
+ *   the Glue namespace and the stage's; write its logs. No Glue catalog permission: the tables use partition
+ *   projection, the job never touches the catalog.
  * - Start after deploy: a Glue job resource does not start its job. A small function (functions/glue-starter.ts)
  *   is invoked by the deploy whenever the job's definition changes (aws.lambda.Invocation); it starts the job, or
  *   leaves a current run alone, or restarts a run of an older definition. It never fails the deploy for a run that
  *   is already active.
  */
 import { createHash } from "node:crypto";
-import { glueTableDefinitions } from "@eventlake/core/curation/contract";
 import { buildGlueAssets } from "./glue-assets";
-import { grant, objectsUnder } from "./iam";
-import { ASSET_PREFIXES, type Lake } from "./lake";
+import { callsOf } from "@eventlake/core/aws-calls/functions";
+import type { AwsCall } from "@eventlake/core/aws-calls/model";
+import jobCalls from "../glue/runner/aws_calls.json";
+import { accountValues, grantsFromCalls } from "./iam";
+import { ASSET_PREFIXES, CURATION_TEMP_PREFIX, CURATION_WORK_PREFIX, type Lake } from "./lake";
 import { logRetention, type Stage } from "./stage";
-import { streamKeyGrants, type Stream } from "./stream";
+import { streamKmsKeyArn, type Stream } from "./stream";
 
-/** Where the job keeps its files in the assets bucket (folders per job, so several jobs could share the bucket). */
+/**
+ * Where the job keeps its files in the assets bucket: scripts apart (read-only to the job), everything it writes
+ * under one work prefix per job (so several jobs could share the bucket).
+ */
 export const CURATION_JOB_PATHS = {
   scripts: `${ASSET_PREFIXES.glueScripts}curation/`,
-  checkpoint: `${ASSET_PREFIXES.glueCheckpoints}curation/`,
-  state: "glue/state/curation/",
-  staging: `${ASSET_PREFIXES.glueTemp}curation/staging/`,
-  sparkTemp: `${ASSET_PREFIXES.glueTemp}curation/spark/`,
+  work: CURATION_WORK_PREFIX,
+  checkpoint: `${CURATION_WORK_PREFIX}checkpoint/`,
+  state: `${CURATION_WORK_PREFIX}state/`,
+  staging: `${CURATION_TEMP_PREFIX}staging/`,
+  sparkTemp: `${CURATION_TEMP_PREFIX}spark/`,
 } as const;
 
-/** Kinesis read calls of the Glue Kinesis connector (shard discovery, iterators, records). */
-export const KINESIS_READ_ACTIONS = [
-  "kinesis:DescribeStream",
-  "kinesis:DescribeStreamSummary",
-  "kinesis:ListShards",
-  "kinesis:GetShardIterator",
-  "kinesis:GetRecords",
-];
-
-/** The starter's calls (functions/glue-starter.ts through packages/adapters/src/glue-job-control.ts). */
-export const STARTER_ACTIONS = ["glue:GetJob", "glue:GetJobRuns", "glue:StartJobRun", "glue:BatchStopJobRun"];
+/** Every AWS call of the job (its script, Spark through EMRFS, and Glue itself for the job). */
+export const CURATION_JOB_CALLS: readonly AwsCall[] = (jobCalls as { calls: AwsCall[] }).calls;
 
 /** How long the starter may wait for an outdated run to stop before leaving the start to the watchdog. */
 const STARTER_TIMEOUT = "10 minutes";
@@ -57,13 +58,7 @@ export interface CurationDeps {
 
 export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
   const { curation } = stage.config;
-  const account = aws.getCallerIdentityOutput({}).accountId;
-  const partition = aws.getPartitionOutput({}).partition;
-  const region = aws.getRegionOutput({}).region;
   const jobName = `eventlake-${stage.name}-curation`;
-  const jobArn = $interpolate`arn:${partition}:glue:${region}:${account}:job/${jobName}`;
-  const assetsArn = lake.assets.arn;
-  const below = (prefix: string) => $interpolate`${assetsArn}/${prefix.replace(/\/$/, "")}*`;
 
   const logGroup = new aws.cloudwatch.LogGroup("CurationLogs", {
     name: `/aws-glue/jobs/${jobName}`,
@@ -96,45 +91,22 @@ export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
     description: `eventlake ${stage.name}: the curation Glue streaming job`,
     assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "glue.amazonaws.com" }),
   });
-  const lakeTablePrefixes = glueTableDefinitions().map((t) => t.prefix);
-  const workingPrefixes = [CURATION_JOB_PATHS.checkpoint, CURATION_JOB_PATHS.state, `${ASSET_PREFIXES.glueTemp}curation/`];
-  const grants = [
-    { sid: "ReadTheStream", ...grant(KINESIS_READ_ACTIONS, [stream.arn]) },
-    ...streamKeyGrants(stage, "consume").map((g) => ({ sid: "DecryptTheStream", ...g })),
-    { sid: "WriteCuratedTables", ...grant(["s3:PutObject", "s3:DeleteObject"], lakeTablePrefixes.map((p) => objectsUnder(lake.lake.arn, p))) },
-    { sid: "ReadJobScripts", ...grant(["s3:GetObject"], [objectsUnder(assetsArn, CURATION_JOB_PATHS.scripts)]) },
-    // No "/" before "*": also the folder markers Hadoop file systems write next to a folder (curation_$folder$).
-    { sid: "JobWorkingFiles", ...grant(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], workingPrefixes.map(below)) },
-  ];
+  const grants = grantsFromCalls(CURATION_JOB_CALLS, {
+    ...accountValues(),
+    streamArn: stream.arn,
+    streamKmsKeyArn: streamKmsKeyArn(stage),
+    lakeBucket: lake.lake.name,
+    assetsBucket: lake.assets.name,
+    metricsNamespace: stage.metricsNamespace,
+    curationLogGroupArn: logGroup.arn,
+    curationScriptsPrefix: CURATION_JOB_PATHS.scripts,
+    // The work prefix without its "/": the grant then also covers the folder marker next to it (curation_$folder$).
+    curationWorkDir: CURATION_JOB_PATHS.work.replace(/\/$/, ""),
+  });
   const policy = new aws.iam.RolePolicy("CurationJobPolicy", {
     role: role.id,
     policy: aws.iam.getPolicyDocumentOutput({
-      statements: [
-        ...grants.map((g) => ({ sid: g.sid, effect: "Allow", actions: g.actions, resources: g.resources })),
-        {
-          sid: "ListJobFolders",
-          effect: "Allow",
-          actions: grant(["s3:ListBucket"], [assetsArn]).actions,
-          resources: [assetsArn],
-          conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["glue/*"] }],
-        },
-        {
-          sid: "PublishMetrics",
-          effect: "Allow",
-          actions: grant(["cloudwatch:PutMetricData"], ["*"]).actions,
-          resources: ["*"],
-          conditions: [{ test: "StringEquals", variable: "cloudwatch:namespace", values: ["Glue", stage.metricsNamespace] }],
-        },
-        {
-          sid: "WriteLogs",
-          effect: "Allow",
-          actions: grant(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], []).actions,
-          // Its own group (continuous logging), and Glue's default output and error groups.
-          resources: [logGroup.arn, ...["output", "error"].map((g) => $interpolate`arn:${partition}:logs:${region}:${account}:log-group:/aws-glue/jobs/${g}`)].flatMap(
-            (arn) => [arn, $interpolate`${arn}:*`],
-          ),
-        },
-      ],
+      statements: grants.apply((gs) => gs.map((g) => ({ effect: "Allow", actions: g.actions, resources: g.resources, ...(g.conditions ? { conditions: g.conditions } : {}) }))),
     }).json,
   });
 
@@ -173,6 +145,8 @@ export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
       numberOfWorkers: curation.maxWorkers,
       command: { name: "gluestreaming", scriptLocation: $interpolate`s3://${lake.assets.name}/${script.key}`, pythonVersion: "3" },
       executionProperty: { maxConcurrentRuns: 1 },
+      // Glue restarts streaming jobs for maintenance: within 3 hours after this window (GMT), not at a random time.
+      maintenanceWindow: curation.maintenanceWindow,
       defaultArguments,
     },
     { dependsOn: [policy, plan, runner] },
@@ -187,7 +161,7 @@ export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
     timeout: STARTER_TIMEOUT,
     logging: { retention: logRetention(curation.logRetentionDays) },
     environment: { EVENTLAKE_GLUE_JOB_NAME: jobName, POWERTOOLS_SERVICE_NAME: "glue-starter" },
-    permissions: [grant(STARTER_ACTIONS, [jobArn])],
+    permissions: grantsFromCalls(callsOf("CurationStarter"), { ...accountValues(), glueJobName: jobName }),
   });
 
   // Invoked by the deploy when the job's definition changes (content-addressed assets are part of its arguments).

@@ -4,6 +4,7 @@
  * Functions get their data access through these grants, never through `link` (linking a bucket grants `s3:*`,
  * a stream `kinesis:*`); linking is only used for SST Secrets.
  */
+import { grantsFor, type ArnPlaceholder, type ArnValues, type AwsCall, type DerivedGrant } from "@eventlake/core/aws-calls/model";
 
 export interface Grant {
   actions: string[];
@@ -39,4 +40,33 @@ export function lambdaOnlyTrust(args: aws.iam.RoleArgs): undefined {
   if ($dev) return undefined;
   args.assumeRolePolicy = aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" });
   return undefined;
+}
+
+/**
+ * The grants that allow exactly these calls (packages/core/src/aws-calls): derived, never written by hand, so a
+ * role cannot miss a call its code makes or keep one it no longer makes. `values` fills the ARN templates; every
+ * derived action still passes grant()'s exact-action check.
+ */
+export function grantsFromCalls(
+  calls: readonly AwsCall[],
+  values: { [K in ArnPlaceholder]?: $util.Input<string | undefined> },
+): $util.Output<DerivedGrant[]> {
+  const keys = Object.keys(values) as ArnPlaceholder[];
+  return $resolve(keys.map((k) => values[k])).apply((resolved) => {
+    const concrete: ArnValues = {};
+    keys.forEach((k, i) => {
+      const v = resolved[i];
+      if (typeof v === "string" && v !== "") concrete[k] = v;
+    });
+    return grantsFor(calls, concrete).map((g) => ({ ...grant(g.actions, g.resources), ...(g.conditions ? { conditions: g.conditions } : {}) }) as DerivedGrant);
+  });
+}
+
+/** The placeholders every deployment fills: partition, region, account. */
+export function accountValues() {
+  return {
+    partition: aws.getPartitionOutput({}).partition,
+    region: aws.getRegionOutput({}).region,
+    account: aws.getCallerIdentityOutput({}).accountId,
+  };
 }

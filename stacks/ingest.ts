@@ -2,18 +2,19 @@
  * The ingest function (functions/ingest.ts): authenticates, validates and normalizes events, writes them to the
  * stream with PutRecords, and spills what the stream cannot take to `fallback/` in the lake.
  *
- * IAM, exactly the calls it makes: kinesis:PutRecords and kinesis:ListShards (its shard map) on the stream,
- * s3:PutObject under `<lake>/fallback/`,
+ * IAM, exactly the calls it makes, derived from its call list (packages/core/src/aws-calls/functions.ts, `Ingest`):
+ * kinesis:PutRecords and kinesis:ListShards (its shard map) on the stream, s3:PutObject under `<lake>/fallback/`,
  * kms:GenerateDataKey on the stream's key only if it is customer-managed. Names reach it through `environment`; the
  * only link is the WriteKeys secret (linking the stream or the bucket would grant `kinesis:*` / `s3:*`).
  * SST adds AWSLambdaBasicExecutionRole (its own log group). The role trusts only lambda.amazonaws.com (defaults.ts).
  */
+import { callsOf } from "@eventlake/core/aws-calls/functions";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
-import { grant, objectsUnder } from "./iam";
+import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
 import type { Secrets } from "./secrets";
 import { logRetention, type Stage } from "./stage";
-import { streamKeyGrants, type Stream } from "./stream";
+import { streamKmsKeyArn, type Stream } from "./stream";
 
 export interface IngestDeps {
   stream: Stream;
@@ -46,12 +47,12 @@ export function createIngest(stage: Stage, { stream, lake, secrets }: IngestDeps
       POWERTOOLS_LOGGER_SAMPLE_RATE: String(ingest.debugSampleRate),
       POWERTOOLS_LOGGER_LOG_EVENT: "false",
     },
-    permissions: [
-      // ListShards: the writer packs aggregates per shard (the KPL's shard map).
-      grant(["kinesis:PutRecords", "kinesis:ListShards"], [stream.arn]),
-      ...streamKeyGrants(stage, "produce"),
-      grant(["s3:PutObject"], [objectsUnder(lake.lake.arn, LAKE_PREFIXES.fallback)]),
-    ],
+    permissions: grantsFromCalls(callsOf("Ingest"), {
+      ...accountValues(),
+      streamArn: stream.arn,
+      lakeBucket: lake.lake.name,
+      streamKmsKeyArn: streamKmsKeyArn(stage),
+    }),
     link: [secrets.writeKeys],
   });
 }

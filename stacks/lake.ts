@@ -14,10 +14,14 @@ import { LAKE_PREFIXES, type Stage } from "./stage";
 /** Prefixes of the assets bucket. */
 export const ASSET_PREFIXES = {
   glueScripts: "glue/scripts/",
-  glueCheckpoints: "glue/checkpoints/",
-  glueTemp: "glue/temp/",
+  /** One work prefix per Glue job (`glue/jobs/<job>/`): its checkpoint, state and temp files (stacks/glue.ts). */
+  glueJobs: "glue/jobs/",
   athenaResults: "athena-results/",
 } as const;
+
+/** The curation job's work prefix; its temp files (`temp/`) expire like other scratch data. */
+export const CURATION_WORK_PREFIX = `${ASSET_PREFIXES.glueJobs}curation/`;
+export const CURATION_TEMP_PREFIX = `${CURATION_WORK_PREFIX}temp/`;
 
 function secureBucket(name: string, stage: Stage, versioning: boolean) {
   const retain = stage.config.removal.retainData;
@@ -116,7 +120,7 @@ function assetLifecycleRules(stage: Stage): LifecycleRule[] {
   const shortLived = stage.config.lake.scratchExpireAfterDays;
   return [
     { id: "athena-results", status: "Enabled", filter: { prefix: ASSET_PREFIXES.athenaResults }, expiration: { days: shortLived } },
-    { id: "glue-temp", status: "Enabled", filter: { prefix: ASSET_PREFIXES.glueTemp }, expiration: { days: shortLived } },
+    { id: "glue-temp", status: "Enabled", filter: { prefix: CURATION_TEMP_PREFIX }, expiration: { days: shortLived } },
     {
       id: "whole-bucket-hygiene",
       status: "Enabled",

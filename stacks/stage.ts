@@ -4,8 +4,10 @@
  */
 import {
   LAKE_PREFIXES,
-  PRODUCTION_STAGES,
+  assertStageName,
+  isProductionStage,
   metricsNamespace,
+  reservedConcurrencyProblems,
   stageConfig,
   validateStageConfig,
   type LogRetentionDays,
@@ -26,10 +28,24 @@ export interface Stage {
   dataOptions: { retainOnDelete: boolean };
 }
 
+/** An optional whole-number deploy-time variable: undefined when unset, NaN when not a number (refused later). */
+function envNumber(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  return raw ? Number(raw) : undefined;
+}
+
 export function resolveStage(name: string, env: Record<string, string | undefined> = process.env): Stage {
-  const config = stageConfig(name);
-  const alarmEmail = env.EVENTLAKE_ALARM_EMAIL?.trim() || config.alarms.email;
+  assertStageName(name);
+  const base = stageConfig(name);
+  const alarmEmail = env.EVENTLAKE_ALARM_EMAIL?.trim() || base.alarms.email;
+  // Reserved concurrency is opt-in at deploy time, checked against the account's quota (stage-config.ts).
+  const reserved = envNumber(env, "EVENTLAKE_INGEST_RESERVED_CONCURRENCY") ?? base.ingest.reservedConcurrency;
+  const config: StageConfig = reserved === undefined ? base : { ...base, ingest: { ...base.ingest, reservedConcurrency: reserved } };
   const problems = validateStageConfig({ ...config, alarms: { ...config.alarms, email: alarmEmail } });
+  if (reserved !== undefined) {
+    const account = { concurrency: envNumber(env, "EVENTLAKE_ACCOUNT_CONCURRENCY"), reservedByOthers: envNumber(env, "EVENTLAKE_ACCOUNT_RESERVED_CONCURRENCY") };
+    for (const problem of reservedConcurrencyProblems(reserved, account)) if (!problems.includes(problem)) problems.push(problem);
+  }
   if (config.alarms.requireEmail && !alarmEmail) {
     problems.push(`stage "${name}" requires an alarm email: set EVENTLAKE_ALARM_EMAIL=<address> when deploying (or alarms.email)`);
   }
@@ -39,7 +55,7 @@ export function resolveStage(name: string, env: Record<string, string | undefine
   return {
     name,
     config,
-    production: PRODUCTION_STAGES.includes(name),
+    production: isProductionStage(name),
     alarmEmail,
     metricsNamespace: metricsNamespace(name),
     dataOptions: { retainOnDelete: config.removal.retainData },

@@ -5,10 +5,10 @@
  *
  * KMS: the AWS-managed key `alias/aws/kinesis` by default (see AWS_MANAGED_KINESIS_KEY): encrypted at rest with no
  * key policy to maintain and no `kms:*` grant for producers or consumers. A stage may name a customer-managed key
- * ARN instead; `streamKeyGrants` then gives the producer `kms:GenerateDataKey` on exactly that key.
+ * ARN instead (`streamKmsKeyArn`); the call lists then give the producer `kms:GenerateDataKey` and the consumers
+ * `kms:Decrypt` on exactly that key (packages/core/src/aws-calls).
  */
 import { AWS_MANAGED_KINESIS_KEY } from "@eventlake/core/stage-config";
-import { grant, type Grant } from "./iam";
 import type { Stage } from "./stage";
 
 export function createStream(stage: Stage) {
@@ -41,9 +41,8 @@ export function createStream(stage: Stage) {
 
 export type Stream = ReturnType<typeof createStream>;
 
-/** KMS grants a producer needs to write to the stream: none with the AWS-managed key. */
-export function streamKeyGrants(stage: Stage, use: "produce" | "consume"): Grant[] {
+/** The stream's customer-managed key, or undefined with the AWS-managed key (no KMS call is then made by us). */
+export function streamKmsKeyArn(stage: Stage): string | undefined {
   const keyId = stage.config.stream.kmsKeyId;
-  if (keyId === AWS_MANAGED_KINESIS_KEY) return [];
-  return [grant([use === "produce" ? "kms:GenerateDataKey" : "kms:Decrypt"], [keyId])];
+  return keyId === AWS_MANAGED_KINESIS_KEY ? undefined : keyId;
 }

@@ -6,22 +6,21 @@
  * included). The deploy-time starter (stacks/glue.ts) and the watchdog may race to start the job: Glue refuses the
  * second with ConcurrentRunsExceededException, which both treat as "already running".
  *
- * IAM, exactly its calls: glue:GetJobRuns and glue:StartJobRun on the job; sns:Publish on the alarm topic.
+ * IAM, exactly its calls (packages/core/src/aws-calls/functions.ts, `Watchdog`): glue:GetJobRuns and glue:StartJobRun on the job; sns:Publish on the alarm topic.
  * To stop the job on purpose, disable this schedule first (or it restarts the job within one interval).
  */
 import { scheduledEventInput } from "@eventlake/core/schedule";
 import type { Alerts } from "./alerts";
 import { awsSchedule } from "./autoscaler";
-import { grant } from "./iam";
+import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { accountValues, grantsFromCalls } from "./iam";
 import { logRetention, type Stage } from "./stage";
 
 export interface WatchdogDeps {
   /** The Glue streaming job (stacks/glue.ts). */
-  job: { name: $util.Input<string>; arn: $util.Input<string> };
+  job: { name: $util.Input<string> };
   alerts: Alerts;
 }
-
-export const WATCHDOG_JOB_ACTIONS = ["glue:GetJobRuns", "glue:StartJobRun"];
 
 export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
   const schedule = awsSchedule("watchdog", stage.config.schedules.watchdog);
@@ -39,6 +38,8 @@ export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
       environment: {
         EVENTLAKE_STAGE: stage.name,
         EVENTLAKE_GLUE_JOB_NAME: job.name,
+        // Glue's maintenance restart of the job is expected then (no notice, JobNotRunning stays 0).
+        EVENTLAKE_GLUE_MAINTENANCE_WINDOW: stage.config.curation.maintenanceWindow,
         EVENTLAKE_ALARM_TOPIC_ARN: alerts.topic.arn,
         // The watchdog alarms once per condition: it needs its own interval.
         EVENTLAKE_SCHEDULE: schedule,
@@ -48,7 +49,7 @@ export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
         POWERTOOLS_LOG_LEVEL: "INFO",
         POWERTOOLS_LOGGER_LOG_EVENT: "false",
       },
-      permissions: [grant(WATCHDOG_JOB_ACTIONS, [job.arn]), grant(["sns:Publish"], [alerts.topic.arn])],
+      permissions: grantsFromCalls(callsOf("Watchdog"), { ...accountValues(), glueJobName: job.name, alarmTopicArn: alerts.topic.arn }),
     },
   });
   return { cron, function: cron.nodes.function };

@@ -39,7 +39,9 @@ export function functionKey(fn: RecordedResource): string {
 function applicableEntries(s: Scenario, stage: string, cfg: StageConfig): AlarmDefinition[] {
   const keys = s.ofType(RESOURCE_TYPES.fn).map(functionKey);
   const has = (r: string) =>
-    r === "stream"
+    r === "api"
+      ? s.ofType(RESOURCE_TYPES.api).length > 0
+      : r === "stream"
       ? s.ofType(RESOURCE_TYPES.stream).length > 0
       : r === "deliveryStream"
         ? s.ofType(RESOURCE_TYPES.firehose).length > 0
@@ -65,6 +67,7 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
       const entries = applicableEntries(s, stage, cfg);
       expect(entries.map((e) => e.id)).toEqual(expect.arrayContaining(["ingest-fallback-spills", "stream-iterator-age", "stream-write-throttled", "stream-put-success"]));
       const names: Record<string, string | undefined> = {
+        api: s.ofType(RESOURCE_TYPES.api).map((a) => `${a.name}-id`)[0], // the harness gives every resource the id "<name>-id"
         stream: physical(s, RESOURCE_TYPES.stream)[0],
         deliveryStream: physical(s, RESOURCE_TYPES.firehose)[0],
         glueJob: physical(s, RESOURCE_TYPES.glueJob)[0],

@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { grantsFor } from "@eventlake/core/aws-calls/model";
 import { stageConfig } from "@eventlake/core/stage-config";
 import { ROOT, type PolicyDocument, type PolicyStatement } from "./harness";
-import { leastPrivilegeViolations } from "./iam-rules";
+import { ACCOUNT_LEVEL_ACTIONS, leastPrivilegeViolations } from "./iam-rules";
 
 const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/events";
 const doc = (...Statement: PolicyStatement[]): { owner: string; kind: string; document: PolicyDocument }[] => [
@@ -18,7 +20,7 @@ interface IamModule {
   grant(actions: string[], resources: string[]): { actions: string[]; resources: string[] };
 }
 interface StreamModule {
-  streamKeyGrants(stage: unknown, use: "produce" | "consume"): { actions: string[]; resources: string[] }[];
+  streamKmsKeyArn(stage: unknown): string | undefined;
 }
 const importStack = (file: string): Promise<unknown> => import(/* @vite-ignore */ join(ROOT, "stacks", file));
 
@@ -38,8 +40,8 @@ describe("least-privilege checker", () => {
   it("allows account-level actions (no resource type) on * by name only, never mixed with data actions", () => {
     expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits"], Resource: ["*"] })).toEqual([]);
     expect(reasons({ Effect: "Allow", Action: ["cloudwatch:GetMetricData"], Resource: ["*"] })).toEqual([]);
-    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits", "kinesis:UpdateShardCount"], Resource: ["*"] })).toEqual([
-      "data actions kinesis:UpdateShardCount on every resource",
+    expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeLimits", "kinesis:PutRecords"], Resource: ["*"] })).toEqual([
+      "data actions kinesis:PutRecords on every resource",
     ]);
     expect(reasons({ Effect: "Allow", Action: ["kinesis:DescribeStreamSummary"], Resource: ["*"] })).toHaveLength(1);
   });
@@ -67,13 +69,28 @@ describe("stacks/iam.ts grant()", () => {
 });
 
 describe("stream KMS grants", () => {
-  it("needs none with the AWS-managed key, and exactly kms:GenerateDataKey on a customer-managed key", async () => {
-    const { streamKeyGrants } = (await importStack("stream.ts")) as StreamModule;
+  it("needs none with the AWS-managed key, and exactly kms:GenerateDataKey / kms:Decrypt on a customer-managed key", async () => {
+    const { streamKmsKeyArn } = (await importStack("stream.ts")) as StreamModule;
     const dev = stageConfig("dev");
-    expect(streamKeyGrants({ config: dev }, "produce")).toEqual([]);
+    const kmsGrants = (id: "Ingest" | "RawArchive", key: string | undefined) =>
+      grantsFor(callsOf(id), { partition: "aws", region: "us-east-1", account: "123456789012", streamArn: STREAM, lakeBucket: "lake", transformArn: "arn:aws:lambda:us-east-1:123456789012:function:t", rawArchiveLogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:g", rawArchiveLogStream: "s", ...(key ? { streamKmsKeyArn: key } : {}) })
+        .filter((g) => g.actions.some((a) => a.startsWith("kms:")));
+    expect(streamKmsKeyArn({ config: dev })).toBeUndefined();
+    expect(kmsGrants("Ingest", undefined)).toEqual([]);
     const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    const cmk = { config: { ...dev, stream: { ...dev.stream, kmsKeyId: key } } };
-    expect(streamKeyGrants(cmk, "produce")).toEqual([{ actions: ["kms:GenerateDataKey"], resources: [key] }]);
-    expect(streamKeyGrants(cmk, "consume")).toEqual([{ actions: ["kms:Decrypt"], resources: [key] }]);
+    expect(streamKmsKeyArn({ config: { ...dev, stream: { ...dev.stream, kmsKeyId: key } } })).toBe(key);
+    expect(kmsGrants("Ingest", key)).toEqual([{ actions: ["kms:GenerateDataKey"], resources: [key] }]);
+    expect(kmsGrants("RawArchive", key)).toEqual([{ actions: ["kms:Decrypt"], resources: [key] }]);
+  });
+});
+
+describe("account-level actions are exactly the ones AWS only accepts on *", () => {
+  it("matches the IAM action data of the simulator (Service Authorization Reference)", async () => {
+    const { isWildcardOnlyAction } = await import("@cloud-copilot/iam-simulate");
+    for (const action of ACCOUNT_LEVEL_ACTIONS) {
+      const [service, name] = action.split(":") as [string, string];
+      expect(await isWildcardOnlyAction(service, name), action).toBe(true);
+    }
+    expect(await isWildcardOnlyAction("kinesis", "PutRecords")).toBe(false);
   });
 });

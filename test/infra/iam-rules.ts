@@ -17,13 +17,16 @@ const DATA_SERVICES = new Set(["kinesis", "firehose", "s3", "glue", "athena", "s
 const serviceOf = (action: string) => action.split(":")[0]?.toLowerCase() ?? "";
 
 /**
- * Actions of data services that have no resource type: AWS only accepts them on "*", and they read account-level
- * facts, not data (kinesis:DescribeLimits: the account's shard quota and open shard count, for the autoscaler).
+ * Actions of data services that have no resource type: AWS only accepts them on "*"
+ * (kinesis:DescribeLimits: the account's shard quota and open shard count, for the autoscaler;
+ * kinesis:UpdateShardCount: the Service Authorization Reference lists no resource type for it, so a grant on the
+ * stream's ARN is refused, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesisdatastreams.html;
+ * the IAM simulation in iam-simulation.ts checks both against AWS's action data).
  * Listed by exact name; any other action of a data service on "*" is still a violation.
  * (cloudwatch:GetMetricData, also "*"-only, needs no entry: CloudWatch is not a data service here, since metrics are
  * not event data. It reads metrics of any namespace, which is why no data service may be granted like it.)
  */
-export const ACCOUNT_LEVEL_ACTIONS: ReadonlySet<string> = new Set(["kinesis:DescribeLimits"]);
+export const ACCOUNT_LEVEL_ACTIONS: ReadonlySet<string> = new Set(["kinesis:DescribeLimits", "kinesis:UpdateShardCount"]);
 
 /** Allow statements that grant a wildcard action (`*`, `s3:*`, `s3:Put*`...), `NotAction`, or data actions on `*`. */
 export function leastPrivilegeViolations(policies: { owner: string; kind: string; document: PolicyDocument }[]): Violation[] {

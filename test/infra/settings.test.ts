@@ -18,8 +18,10 @@ describe("stage settings", () => {
     expect(validateStageConfig(stageConfig(name))).toEqual([]);
   });
 
-  it("maps production aliases to prod and unknown (personal) stages to dev", () => {
+  it("maps production names to prod (prod, production, prod-<suffix>) and unknown (personal) stages to dev", () => {
     expect(stageConfig("production")).toBe(STAGES.prod);
+    for (const name of ["prod-eu", "production-us-east", "prod-2"]) expect(stageConfig(name), name).toBe(STAGES.prod);
+    for (const name of ["preprod", "product", "prodx", "dev-prod"]) expect(stageConfig(name), name).toBe(STAGES.dev);
     expect(stageConfig("alice")).toBe(STAGES.dev);
     expect(stageConfig("local")).toBe(STAGES.local);
   });
@@ -45,6 +47,54 @@ describe("stage settings", () => {
     expect(resolveStage("prod", { EVENTLAKE_ALARM_EMAIL: "ops@example.com" })).toMatchObject({ alarmEmail: "ops@example.com", production: true });
     expect(resolveStage("alice", {})).toMatchObject({ alarmEmail: undefined, production: false });
     expect(() => resolveStage("dev", { EVENTLAKE_ALARM_EMAIL: "not-an-address" })).toThrow(/alarms.email/);
+  });
+});
+
+describe("stage names", () => {
+  it("refuses names that are not lowercase, with the name to use, before anything is declared", async () => {
+    const { resolveStage } = await loadStageModule();
+    expect(() => resolveStage("Prod", { EVENTLAKE_ALARM_EMAIL: "ops@example.com" })).toThrow(/stage name "Prod" is not allowed.*Use "prod" \(a production stage\)/);
+    expect(() => resolveStage("Alice", {})).toThrow(/Use "alice"/);
+    for (const bad of ["prod_eu", "-dev", "dev-", "1dev", "", "a".repeat(41)]) expect(() => resolveStage(bad, {}), bad).toThrow(/is not allowed/);
+    expect(resolveStage("prod-eu", { EVENTLAKE_ALARM_EMAIL: "ops@example.com" })).toMatchObject({ production: true });
+    expect(() => resolveStage("prod-eu", {})).toThrow(/EVENTLAKE_ALARM_EMAIL/);
+  });
+
+  it("the SST app refuses it too (app() runs before run())", () => {
+    const source = readFileSync(join(ROOT, "sst.config.ts"), "utf8");
+    const app = source.slice(source.indexOf("async app(input)"), source.indexOf("async run()"));
+    expect(app.indexOf("assertStageName(input.stage)")).toBeGreaterThan(-1);
+    expect(app.indexOf("assertStageName(input.stage)")).toBeLessThan(app.indexOf("stageConfig(input.stage)"));
+  });
+});
+
+describe("reserved concurrency: opt-in at deploy time, within the account's quota", () => {
+  const email = { EVENTLAKE_ALARM_EMAIL: "ops@example.com" };
+  it("reserves nothing unless asked", async () => {
+    const { resolveStage } = await loadStageModule();
+    expect(resolveStage("prod", email).config.ingest.reservedConcurrency).toBeUndefined();
+  });
+
+  it("needs the account's quota and leaves Lambda's 100 unreserved executions", async () => {
+    const { resolveStage } = await loadStageModule();
+    expect(() => resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "200" })).toThrow(/EVENTLAKE_ACCOUNT_CONCURRENCY/);
+    // A new account's quota of 10: nothing can be reserved.
+    expect(() => resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "5", EVENTLAKE_ACCOUNT_CONCURRENCY: "10" })).toThrow(
+      /leaves 5 unreserved; Lambda requires at least 100: reserve at most 0/,
+    );
+    expect(() =>
+      resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "200", EVENTLAKE_ACCOUNT_CONCURRENCY: "1000", EVENTLAKE_ACCOUNT_RESERVED_CONCURRENCY: "750" }),
+    ).toThrow(/\(750 already reserved\) leaves 50 unreserved.*reserve at most 150/);
+    expect(() => resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "two", EVENTLAKE_ACCOUNT_CONCURRENCY: "1000" })).toThrow(/reservedConcurrency must be an integer/);
+    const ok = resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "900", EVENTLAKE_ACCOUNT_CONCURRENCY: "1000" });
+    expect(ok.config.ingest.reservedConcurrency).toBe(900);
+  });
+
+  it("keeps the API stage within API Gateway's account quotas (burst 5,000, rate 10,000)", () => {
+    const prod = stageConfig("prod");
+    expect(prod.api.throttlingBurstLimit).toBeLessThanOrEqual(5_000);
+    expect(validateStageConfig({ ...prod, api: { ...prod.api, throttlingBurstLimit: 10_000 } }).join("\n")).toMatch(/throttlingBurstLimit must be <= 5000/);
+    expect(validateStageConfig({ ...prod, api: { ...prod.api, throttlingRateLimit: 20_000 } }).join("\n")).toMatch(/throttlingRateLimit must be <= 10000/);
   });
 });
 

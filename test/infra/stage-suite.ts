@@ -15,6 +15,8 @@ import { compactorAssertions, withCompactor } from "./compactor";
 import { operationsAssertions, withOperations } from "./operations";
 import { RESOURCE_TYPES } from "./resource-types";
 import { cliOutputsAssertions } from "./cli-outputs";
+import { roleCallAssertions } from "./role-calls";
+import { grantLines } from "./iam-simulation";
 
 export const EXPECTED_ROUTES = [
   "POST /v1/track",
@@ -70,6 +72,7 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
   compactorAssertions(stage, cfg, () => s);
   operationsAssertions(stage, cfg, () => s);
   cliOutputsAssertions(stage, () => s);
+  roleCallAssertions(stage, cfg, () => s);
 
   describe(`stage "${stage}": app and inventory`, () => {
     it("configures the app: name, AWS provider pinned, protection and removal from the stage settings", () => {
@@ -236,7 +239,7 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
       const assetRules = forBucket(T.lifecycle, assetsBucket)[0]?.inputs.rules as Rule[];
       expect(assetRules.filter((r) => r.expiration).map((r) => [r.filter?.prefix, r.expiration?.days])).toEqual([
         ["athena-results/", cfg.lake.scratchExpireAfterDays],
-        ["glue/temp/", cfg.lake.scratchExpireAfterDays],
+        ["glue/jobs/curation/temp/", cfg.lake.scratchExpireAfterDays],
       ]);
       // Nothing ever expires curated data, aggregates or fallback spills (they wait for replay).
       for (const r of rules) {
@@ -300,10 +303,10 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
       const role = s.one(T.role, "Ingest");
       const inline = role.inputs.inlinePolicies as { name: string; policy: string }[];
       expect(inline).toHaveLength(1);
-      expect(policyOf(inline[0]!.policy).Statement).toEqual([
-        { Effect: "Allow", Action: ["kinesis:PutRecords", "kinesis:ListShards"], Resource: [stream.state.arn] },
-        { Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${str(lakeBucket.state.arn)}/${LAKE_PREFIXES.fallback}*`] },
-      ]);
+      const kms = cfg.stream.kmsKeyId.startsWith("arn:") ? [`kms:GenerateDataKey ${cfg.stream.kmsKeyId}`] : [];
+      expect(grantLines(policyOf(inline[0]!.policy).Statement)).toEqual(
+        [`kinesis:PutRecords ${str(stream.state.arn)}`, `kinesis:ListShards ${str(stream.state.arn)}`, `s3:PutObject ${str(lakeBucket.state.arn)}/${LAKE_PREFIXES.fallback}*`, ...kms].sort(),
+      );
       expect(role.inputs.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]);
       expect(fn.inputs.role).toBe(role.state.arn);
     });

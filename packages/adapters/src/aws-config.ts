@@ -8,13 +8,20 @@ export interface AwsTarget {
   region: string;
   /** e.g. http://127.0.0.1:4567 for a local stand-in; undefined on AWS. */
   endpoint?: string;
+  /**
+   * Locally: the role the caller runs as (e.g. "Autoscaler"), sent as the access key id so the local S3 stand-in
+   * applies that role's grants (packages/local/src/s3/access.ts). Unset: the stand-ins' default (no IAM).
+   */
+  identity?: string;
 }
 
 /** Reads the target from the environment the same way on AWS and locally. */
 export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: "KINESIS" | "S3" | "GLUE" | "CLOUDWATCH" | "SNS"): AwsTarget {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = env[`EVENTLAKE_${service}_ENDPOINT`] || undefined;
-  return endpoint ? { region, endpoint } : { region };
+  const identity = env.EVENTLAKE_LOCAL_IDENTITY || undefined;
+  if (!endpoint) return { region };
+  return identity ? { region, endpoint, identity } : { region, endpoint };
 }
 
 /**
@@ -33,6 +40,6 @@ export function clientConfig(target: AwsTarget, extra: { maxAttempts?: number } 
     ...base,
     endpoint: target.endpoint,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 30_000 }),
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: { accessKeyId: target.identity ?? "local", secretAccessKey: "local" },
   };
 }

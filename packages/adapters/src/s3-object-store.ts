@@ -49,6 +49,19 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/**
+ * What a 403 on a read means when the key may not exist: S3 answers a missing key with 404 only to a caller allowed
+ * s3:ListBucket on the bucket, with 403 AccessDenied otherwise
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). Such a 403 is never read as "missing": the
+ * error says which grant is absent (the role's call list, packages/core/src/aws-calls).
+ */
+export function missingKeyAccessHint(operation: string, err: unknown): string {
+  if (operation !== "GetObject" && operation !== "HeadObject") return "";
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  if (status !== 403 && (err as Error | undefined)?.name !== "AccessDenied") return "";
+  return " (if the key does not exist, S3 answers 403 instead of 404 to a role without s3:ListBucket on the bucket: grant it)";
+}
+
 function isNoSuchKey(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === "NoSuchKey" || err.name === "NotFound") return true;
@@ -83,7 +96,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private fail(operation: string, keys: readonly string[], err: unknown, what = keys[0] ?? ""): S3ObjectStoreError {
-    return new S3ObjectStoreError(`S3 ${operation} s3://${this.bucket}/${what} failed: ${describe(err)}`, operation, this.bucket, keys, {
+    return new S3ObjectStoreError(`S3 ${operation} s3://${this.bucket}/${what} failed: ${describe(err)}${missingKeyAccessHint(operation, err)}`, operation, this.bucket, keys, {
       cause: err,
     });
   }

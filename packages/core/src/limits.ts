@@ -53,3 +53,13 @@ export const FIREHOSE = {
   /** Delivery stream names: 1-64 of [a-zA-Z0-9_.-]. */
   maxDeliveryStreamNameChars: 64,
 } as const;
+
+/**
+ * API Gateway's default account-level throttling quotas per Region (HTTP and REST APIs share them): 10,000 requests
+ * per second, burst 5,000 (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). A stage limit
+ * above them is never the one that applies.
+ */
+export const API_GATEWAY = {
+  accountRateLimit: 10_000,
+  accountBurstLimit: 5_000,
+} as const;

@@ -8,7 +8,17 @@
 import { validateCompactionSettings } from "./compaction/config";
 import { validateAllowOrigins } from "./ingest/cors";
 import { validateAutoscalerSettings, type AutoscalerSettings } from "./autoscaler/planner";
+import { maxProcessorBufferMb, STREAM_RECORD_LIMITS, worstCaseTransformRequestBytes } from "./firehose/processor-buffer";
+import { API_GATEWAY, FIREHOSE } from "./limits";
+import { parseMaintenanceWindow } from "./watchdog/maintenance";
 import { parseScheduleExpression, typicalIntervalMs } from "./schedule";
+
+/**
+ * The transform's processor buffer: the largest one whose worst-case invocation request (smallest records with the
+ * longest metadata, then one record of Kinesis's maximum size, all base64-encoded) stays under Lambda's 6 MB
+ * (firehose/processor-buffer.ts). 0.9 MB; AWS's 3 MB maximum would allow requests of up to ~16 MB.
+ */
+const TRANSFORM_BUFFER_MB = maxProcessorBufferMb(STREAM_RECORD_LIMITS) ?? FIREHOSE.processorBufferSizeMb.min;
 
 /** Kinesis shard-level ("enhanced") metrics. Each one is billed per shard as a CloudWatch custom metric. */
 export type ShardLevelMetric =
@@ -113,8 +123,10 @@ export interface StageConfig {
     timeoutSeconds: number;
     /**
      * Reserved concurrency: caps the function (protecting the account's other functions and the stream) and
-     * guarantees it capacity. Undefined leaves it on the unreserved pool: new accounts with a 10-execution quota
-     * cannot reserve any.
+     * guarantees it capacity. Opt-in, at deploy time (stacks/stage.ts: EVENTLAKE_INGEST_RESERVED_CONCURRENCY with
+     * EVENTLAKE_ACCOUNT_CONCURRENCY), never a fixed setting: Lambda refuses a reservation that leaves fewer than
+     * 100 unreserved executions in the account and Region, and new accounts often have a quota of 10, so a fixed
+     * value would fail the deploy (reservedConcurrencyProblems). Undefined: the unreserved pool.
      */
     reservedConcurrency?: number;
     architecture: "arm64" | "x86_64";
@@ -160,6 +172,12 @@ export interface StageConfig {
     windowSeconds: number;
     /** Retention of the job's continuous log group (driver and executor logs). */
     logRetentionDays: LogRetentionDays;
+    /**
+     * Glue's maintenance window for the streaming job ("Day:Hour", GMT): Glue restarts the job within 3 hours after
+     * it, instead of 7 days after each start at an arbitrary time; the watchdog expects that restart
+     * (watchdog/maintenance.ts).
+     */
+    maintenanceWindow: string;
   };
   /** Scheduled functions (the operations issue): EventBridge Scheduler expressions. */
   schedules: {
@@ -225,6 +243,12 @@ export interface StageConfig {
     writeThrottledRecordsPerMinute: number;
     /** Firehose transform: successful share of Lambda invocations (ExecuteProcessing.Success) below which it fires. */
     transformSuccessRatio: number;
+    /** API Gateway: share of requests answered 5xx (5xx / Count) above which the API alarm fires. */
+    apiServerErrorRatio: number;
+    /** API Gateway: share of requests answered 4xx (bad write keys, bad input, stage throttling's 429). */
+    apiClientErrorRatio: number;
+    /** API Gateway: average Latency (ms, request in to response out) above which the latency alarm fires. */
+    apiLatencyMs: number;
   };
 }
 
@@ -286,12 +310,12 @@ const dev: StageConfig = {
   rawArchive: {
     bufferSizeMb: 64,
     bufferIntervalSeconds: 60,
-    transformBufferSizeMb: 1,
+    transformBufferSizeMb: TRANSFORM_BUFFER_MB,
     transformBufferIntervalSeconds: 60,
     transformMemoryMb: 512,
     transformTimeoutSeconds: 120,
   },
-  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 2, windowSeconds: 60, logRetentionDays: 7 },
+  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 2, windowSeconds: 60, logRetentionDays: 7, maintenanceWindow: "Sun:3" },
   schedules: AWS_SCHEDULES,
   autoscaler: AWS_AUTOSCALER,
   compaction: {
@@ -319,6 +343,9 @@ const dev: StageConfig = {
     putRecordsSuccessRatio: 0.95,
     writeThrottledRecordsPerMinute: 0,
     transformSuccessRatio: 0.9,
+    apiServerErrorRatio: 0.05,
+    apiClientErrorRatio: 0.5,
+    apiLatencyMs: 3_000,
   },
 };
 
@@ -333,9 +360,10 @@ const prod: StageConfig = {
     kmsKeyId: AWS_MANAGED_KINESIS_KEY,
     shardLevelMetrics: ALL_SHARD_LEVEL_METRICS,
   },
+  // Burst within the account's regional API Gateway burst quota (API_GATEWAY.accountBurstLimit).
   api: {
     throttlingRateLimit: 5_000,
-    throttlingBurstLimit: 10_000,
+    throttlingBurstLimit: 5_000,
     detailedMetrics: true,
     accessLogRetentionDays: 90,
     // Any origin, as Segment's own API answers; list the sites' origins here (e.g. ["https://www.example.com"]) to
@@ -345,7 +373,6 @@ const prod: StageConfig = {
   ingest: {
     memoryMb: 1024,
     timeoutSeconds: 15,
-    reservedConcurrency: 200,
     architecture: "arm64",
     logLevel: "INFO",
     debugSampleRate: 0.01,
@@ -362,12 +389,12 @@ const prod: StageConfig = {
   rawArchive: {
     bufferSizeMb: 128,
     bufferIntervalSeconds: 60,
-    transformBufferSizeMb: 3,
+    transformBufferSizeMb: TRANSFORM_BUFFER_MB,
     transformBufferIntervalSeconds: 60,
     transformMemoryMb: 1024,
     transformTimeoutSeconds: 180,
   },
-  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 10, windowSeconds: 60, logRetentionDays: 90 },
+  curation: { glueVersion: "4.0", workerType: "G.025X", maxWorkers: 10, windowSeconds: 60, logRetentionDays: 90, maintenanceWindow: "Sun:3" },
   schedules: AWS_SCHEDULES,
   autoscaler: AWS_AUTOSCALER,
   compaction: {
@@ -395,6 +422,9 @@ const prod: StageConfig = {
     putRecordsSuccessRatio: 0.95,
     writeThrottledRecordsPerMinute: 0,
     transformSuccessRatio: 1,
+    apiServerErrorRatio: 0.01,
+    apiClientErrorRatio: 0.25,
+    apiLatencyMs: 1_000,
   },
 };
 
@@ -429,12 +459,39 @@ export const STAGES = {
 
 export type StageName = keyof typeof STAGES;
 
-/** Stage names deployed with the production settings: protected, data retained, alarms required. */
-export const PRODUCTION_STAGES: readonly string[] = ["prod", "production"];
+/**
+ * Stage names deployed with the production settings (protected, data retained, alarms required): `prod`,
+ * `production`, and either followed by `-<suffix>` (`prod-eu`, `production-us-east`), so a second production stage
+ * cannot silently get development settings and force-destroyed buckets.
+ */
+export const PRODUCTION_STAGE = /^(prod|production)(-[a-z0-9]+)*$/;
 
-/** Known stages by name ("production" is an alias of "prod"); any other (personal) stage gets the dev settings. */
+export function isProductionStage(stage: string): boolean {
+  return PRODUCTION_STAGE.test(stage);
+}
+
+/**
+ * Stage names are lowercase letters, digits and hyphens, starting with a letter. They go into resource names (S3
+ * bucket names are lowercase-only), and a `Prod` that silently got development settings would be unprotected: an
+ * uppercase name is refused with the name to use instead, not normalized (SST keeps the stage name as given, so a
+ * normalized config and SST's own resource names would disagree).
+ */
+export function stageNameProblem(stage: string): string | undefined {
+  if (/^[a-z][a-z0-9-]*$/.test(stage) && !stage.endsWith("-") && stage.length <= 40) return undefined;
+  const lower = stage.toLowerCase();
+  const hint = /^[a-z][a-z0-9-]*$/.test(lower) && lower !== stage ? ` Use "${lower}"${isProductionStage(lower) ? " (a production stage)" : ""}.` : "";
+  return `stage name "${stage}" is not allowed: use 1-40 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.${hint}`;
+}
+
+/** Throws stageNameProblem's message: for the SST app and the stacks, before anything is declared. */
+export function assertStageName(stage: string): void {
+  const problem = stageNameProblem(stage);
+  if (problem) throw new Error(problem);
+}
+
+/** Known stages by name (production names map to "prod"); any other (personal) stage gets the dev settings. */
 export function stageConfig(stage: string): StageConfig {
-  if (PRODUCTION_STAGES.includes(stage)) return STAGES.prod;
+  if (isProductionStage(stage)) return STAGES.prod;
   return (STAGES as Record<string, StageConfig>)[stage] ?? STAGES.dev;
 }
 
@@ -453,6 +510,11 @@ export function validateStageConfig(config: StageConfig): string[] {
   if (!(api.throttlingRateLimit > 0) || !(api.throttlingBurstLimit > 0))
     problems.push("api: throttlingRateLimit and throttlingBurstLimit must both be > 0");
   problems.push(...validateAllowOrigins(api.cors.allowOrigins));
+  // A stage limit above the account's regional quota is never reached: the account throttles first, for every API.
+  if (api.throttlingBurstLimit > API_GATEWAY.accountBurstLimit)
+    problems.push(`api.throttlingBurstLimit must be <= ${API_GATEWAY.accountBurstLimit} (API Gateway's default regional account burst quota; raise the quota first)`);
+  if (api.throttlingRateLimit > API_GATEWAY.accountRateLimit)
+    problems.push(`api.throttlingRateLimit must be <= ${API_GATEWAY.accountRateLimit} (API Gateway's default regional account rate quota; raise the quota first)`);
   if (!int(ingest.timeoutSeconds) || ingest.timeoutSeconds < 3 || ingest.timeoutSeconds >= 30)
     problems.push("ingest.timeoutSeconds must be an integer in 3..29 (API Gateway's integration timeout is 30 s)");
   if (!int(ingest.memoryMb) || ingest.memoryMb < 128 || ingest.memoryMb > 10_240)
@@ -465,6 +527,12 @@ export function validateStageConfig(config: StageConfig): string[] {
     problems.push("rawArchive.bufferIntervalSeconds must be in 0..900");
   if (rawArchive.transformBufferSizeMb < 0.2 || rawArchive.transformBufferSizeMb > 3)
     problems.push("rawArchive.transformBufferSizeMb must be in 0.2..3");
+  else if (worstCaseTransformRequestBytes(rawArchive.transformBufferSizeMb, STREAM_RECORD_LIMITS) >= FIREHOSE.maxLambdaPayloadBytes)
+    problems.push(
+      `rawArchive.transformBufferSizeMb ${rawArchive.transformBufferSizeMb} can make a transform request of ` +
+        `${worstCaseTransformRequestBytes(rawArchive.transformBufferSizeMb, STREAM_RECORD_LIMITS)} bytes, over Lambda's 6 MB ` +
+        `(base64 and per-record metadata): at most ${TRANSFORM_BUFFER_MB}`,
+    );
   if (rawArchive.transformTimeoutSeconds > 300) problems.push("rawArchive.transformTimeoutSeconds must be <= 300");
   if (!(rawArchive.transformBufferIntervalSeconds >= 0 && rawArchive.transformBufferIntervalSeconds <= 900))
     problems.push("rawArchive.transformBufferIntervalSeconds must be in 0..900");
@@ -481,7 +549,12 @@ export function validateStageConfig(config: StageConfig): string[] {
   if (!int(curation.maxWorkers) || curation.maxWorkers < 2) problems.push("curation.maxWorkers must be an integer >= 2 (Glue's minimum)");
   if (!int(curation.windowSeconds) || curation.windowSeconds < 1 || curation.windowSeconds > 3600)
     problems.push("curation.windowSeconds must be an integer in 1..3600");
-  for (const ratioField of ["quarantineRate", "putRecordsSuccessRatio", "transformSuccessRatio"] as const) {
+  try {
+    parseMaintenanceWindow(curation.maintenanceWindow);
+  } catch (err) {
+    problems.push(`curation.maintenanceWindow: ${(err as Error).message}`);
+  }
+  for (const ratioField of ["quarantineRate", "putRecordsSuccessRatio", "transformSuccessRatio", "apiServerErrorRatio", "apiClientErrorRatio"] as const) {
     const value = config.alarms[ratioField];
     if (!(value >= 0 && value <= 1)) problems.push(`alarms.${ratioField} must be in 0..1`);
   }
@@ -504,4 +577,32 @@ export function validateStageConfig(config: StageConfig): string[] {
   problems.push(...validateAutoscalerSettings(config.autoscaler, autoscalerIntervalSeconds));
   if (config.stream.maxShards > 10_000) problems.push("stream.maxShards must be <= 10000 (Kinesis's per-stream limit)");
   return problems;
+}
+
+/** Lambda keeps at least this many executions unreserved per account and Region (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). */
+export const LAMBDA_MIN_UNRESERVED_CONCURRENCY = 100;
+
+/**
+ * Problems with a reserved concurrency for the ingest function, given the account's concurrency quota
+ * (`aws lambda get-account-settings`: AccountLimit.ConcurrentExecutions) and what other functions already reserve.
+ */
+export function reservedConcurrencyProblems(reserved: number, account: { concurrency?: number; reservedByOthers?: number }): string[] {
+  if (!Number.isInteger(reserved) || reserved < 1) return ["ingest.reservedConcurrency must be an integer >= 1 (0 would disable the function)"];
+  if (account.concurrency === undefined) {
+    return [
+      "reserving concurrency needs the account's concurrency quota: set EVENTLAKE_ACCOUNT_CONCURRENCY to AccountLimit.ConcurrentExecutions of `aws lambda get-account-settings`",
+    ];
+  }
+  if (!Number.isInteger(account.concurrency) || account.concurrency < 1) return ["EVENTLAKE_ACCOUNT_CONCURRENCY must be an integer >= 1"];
+  const others = account.reservedByOthers ?? 0;
+  if (!Number.isInteger(others) || others < 0) return ["EVENTLAKE_ACCOUNT_RESERVED_CONCURRENCY must be an integer >= 0"];
+  const left = account.concurrency - others - reserved;
+  if (left < LAMBDA_MIN_UNRESERVED_CONCURRENCY) {
+    return [
+      `reserving ${reserved} of the account's ${account.concurrency} concurrent executions${others ? ` (${others} already reserved)` : ""} leaves ${left} unreserved; ` +
+        `Lambda requires at least ${LAMBDA_MIN_UNRESERVED_CONCURRENCY}: reserve at most ${Math.max(0, account.concurrency - others - LAMBDA_MIN_UNRESERVED_CONCURRENCY)}, ` +
+        "or request a higher concurrency quota (Service Quotas, Lambda: Concurrent executions)",
+    ];
+  }
+  return [];
 }

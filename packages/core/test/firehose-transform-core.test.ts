@@ -218,27 +218,40 @@ describe("invocations", () => {
     expect(recordIdOf({ sequenceNumber: "7", subsequenceNumber: 12 })).toBe("7000012");
   });
 
-  it("splits by the buffer-size hint and keeps every request under 6 MiB, exactly measured", () => {
+  const requestOf = (records: ReturnType<typeof eventRecordOf>[], batch: number[]) =>
+    Buffer.byteLength(JSON.stringify(transformEvent(envelope, batch.map((i) => records[i]!))));
+
+  it("closes invocations at the buffer-size hint, and measures each request exactly", () => {
     const records = Array.from({ length: 40 }, (_, i) => eventRecordOf(source(i, 200_000)));
     const sizes = records.map(eventRecordBytes);
     const base = envelopeBytes(envelope);
-    const plan = planInvocations(sizes, records.map(() => 200_000), { envelopeBytes: base, bufferSizeBytes: 3 * 1024 * 1024 });
-    expect(plan.oversized).toEqual([]);
+    const plan = planInvocations(sizes, records.map(() => 200_000), { envelopeBytes: base, bufferSizeBytes: 1024 * 1024 });
+    expect(plan.tooLarge).toEqual([]);
     expect(plan.batches.flat()).toEqual(records.map((_, i) => i));
-    for (const batch of plan.batches) {
-      const request = Buffer.byteLength(JSON.stringify(transformEvent(envelope, batch.map((i) => records[i]!))));
-      expect(request).toBeLessThan(FIREHOSE.maxLambdaPayloadBytes);
-      expect(batch.length * 200_000).toBeLessThan(3 * 1024 * 1024 + 200_000);
+    for (const batch of plan.batches.slice(0, -1)) {
+      // Closed by the first record that reaches the hint: everything before it stays under.
+      expect((batch.length - 1) * 200_000).toBeLessThan(1024 * 1024);
+      expect(batch.length * 200_000).toBeGreaterThanOrEqual(1024 * 1024);
+      expect(requestOf(records, batch)).toBeLessThan(FIREHOSE.maxLambdaPayloadBytes);
     }
-    // Without the hint, only the request limit splits: the measured size decides.
-    const tight = planInvocations(sizes, records.map(() => 0), { envelopeBytes: base, bufferSizeBytes: Infinity });
-    for (const batch of tight.batches) {
-      expect(Buffer.byteLength(JSON.stringify(transformEvent(envelope, batch.map((i) => records[i]!))))).toBeLessThan(FIREHOSE.maxLambdaPayloadBytes);
-    }
-    expect(tight.batches.length).toBeGreaterThan(1);
-    // One record too large for any request is set apart.
+  });
+
+  it("does not split a request over Lambda's 6 MB (Firehose does not): the invocation is refused, as Lambda refuses it", () => {
+    // AWS's largest hint, 3 MB, of 500-byte events: base64 and metadata make the request about 2.5x the data.
+    const records = Array.from({ length: 6292 }, (_, i) => eventRecordOf(source(i, 500)));
+    const sizes = records.map(eventRecordBytes);
+    const plan = planInvocations(sizes, records.map(() => 500), { envelopeBytes: envelopeBytes(envelope), bufferSizeBytes: 3 * 1024 * 1024 });
+    expect(plan.batches).toEqual([]);
+    expect(plan.tooLarge).toHaveLength(1);
+    const refused = plan.tooLarge[0]!;
+    expect(refused.records).toHaveLength(6292); // ceil(3 MiB / 500 B): closed when the data reaches the hint
+    expect(refused.requestBytes).toBe(requestOf(records, refused.records)); // exact, not estimated
+    expect(refused.requestBytes).toBeGreaterThan(FIREHOSE.maxLambdaPayloadBytes);
+    // A single record too large for any request is refused the same way.
     const huge = eventRecordOf(source(99, 4_800_000));
-    expect(planInvocations([eventRecordBytes(huge)], [4_800_000], { envelopeBytes: base, bufferSizeBytes: 1 })).toEqual({ batches: [], oversized: [0] });
+    const alone = planInvocations([eventRecordBytes(huge)], [4_800_000], { envelopeBytes: envelopeBytes(envelope), bufferSizeBytes: 1 });
+    expect(alone.batches).toEqual([]);
+    expect(alone.tooLarge.map((t) => t.records)).toEqual([[0]]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_WATCHDOG_SETTINGS, decideWatchdog, type JobRunInfo } from "../src/watchdog/decision";
+import { DEFAULT_WATCHDOG_SETTINGS, decideWatchdog, type JobRunInfo, type WatchdogSettings } from "../src/watchdog/decision";
+import { inMaintenanceRestart, lastWindowStartMs, parseMaintenanceWindow } from "../src/watchdog/maintenance";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const MIN = 60_000;
@@ -44,5 +45,49 @@ describe("job watchdog decision", () => {
     expect(decide(loop, NOW + 29 * MIN)).toMatchObject({ start: true, alarm: true, code: "crash-loop" });
     // Failures outside the window do not count.
     expect(decide([run("a", "FAILED", 200, 190), run("b", "FAILED", 130, 125), run("c", "FAILED", 4, 2)])).toMatchObject({ start: true, code: "ended" });
+  });
+});
+
+describe("Glue's maintenance restart (maintenance window)", () => {
+  // Sunday 2026-11-29 03:00 GMT is a window start for "Sun:3".
+  const windowStart = Date.UTC(2026, 10, 29, 3);
+  const withWindow: WatchdogSettings = { ...settings, maintenanceWindow: "Sun:3" };
+  const at = (nowMs: number, runs: JobRunInfo[], s: WatchdogSettings = withWindow) => decideWatchdog({ nowMs, jobName: "curate", runs, settings: s });
+  const stopped = (endedMs: number): JobRunInfo => ({ id: "jr_1", state: "STOPPED", startedOnMs: endedMs - 7 * 86_400_000, completedOnMs: endedMs });
+
+  it("parses Glue's Day:Hour (GMT) and refuses anything else", () => {
+    expect(parseMaintenanceWindow("Sun:10")).toEqual({ day: 0, hour: 10 });
+    expect(parseMaintenanceWindow("Sat:3")).toEqual({ day: 6, hour: 3 });
+    for (const bad of ["sun:10", "Sun:24", "Sunday:10", "Sun 10", "Sun:1:00", ""]) expect(() => parseMaintenanceWindow(bad)).toThrow(/Day:Hour/);
+  });
+
+  it("a clean stop within 3 hours of the window (plus the start grace) is expected: restart, no notice, not 'down'", () => {
+    for (const nowMs of [windowStart + 60_000, windowStart + 3 * 3_600_000, windowStart + 3 * 3_600_000 + settings.startingGraceSeconds * 1000]) {
+      const d = at(nowMs, [stopped(nowMs - 30_000)]);
+      expect(d).toMatchObject({ start: true, alarm: false, running: false, expected: true, code: "ended" });
+      expect(d.reason).toMatch(/maintenance window Sun:3/);
+    }
+    // Glue's own restarted run still provisioning: waiting, expected.
+    expect(at(windowStart + 600_000, [{ id: "jr_2", state: "STARTING", startedOnMs: windowStart + 500_000 }])).toMatchObject({ alarm: false, expected: true });
+  });
+
+  it("outside the span, or without a window, the same stop is an outage: notice and JobNotRunning", () => {
+    const later = windowStart + 4 * 3_600_000;
+    expect(at(later, [stopped(later - 30_000)])).toMatchObject({ start: true, alarm: true, expected: false });
+    expect(at(windowStart - 3_600_000, [stopped(windowStart - 3_600_000 - 30_000)])).toMatchObject({ alarm: true, expected: false });
+    expect(at(windowStart + 60_000, [stopped(windowStart)], settings)).toMatchObject({ alarm: true, expected: false });
+  });
+
+  it("a failure inside the window is still a failure", () => {
+    const failed: JobRunInfo = { id: "jr_1", state: "FAILED", startedOnMs: windowStart - 86_400_000, completedOnMs: windowStart + 60_000, errorMessage: "OOM" };
+    expect(at(windowStart + 120_000, [failed])).toMatchObject({ start: true, alarm: true, expected: false });
+  });
+
+  it("finds the most recent window start across the week boundary", () => {
+    const w = parseMaintenanceWindow("Sat:23");
+    const sundayMorning = Date.UTC(2026, 10, 29, 1); // 2 hours after Saturday 23:00
+    expect(lastWindowStartMs(w, sundayMorning)).toBe(Date.UTC(2026, 10, 28, 23));
+    expect(inMaintenanceRestart(w, sundayMorning, 0)).toBe(true);
+    expect(inMaintenanceRestart(w, Date.UTC(2026, 10, 29, 2, 1), 0)).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import { apiRouteKey, routeForPath } from "@eventlake/core/ingest/routes";
 import { startLocalKinesis } from "./kinesis";
 import { LocalLambda } from "./lambda/local-lambda";
 import {
+  LOCAL_ASSETS_BUCKET,
   LOCAL_BUCKET,
   LOCAL_REGION,
   LOCAL_SOURCE_ID,
@@ -22,11 +23,34 @@ import {
   writeLocalInfo,
   type LocalInfo,
 } from "./local-config";
+import { functionCallers } from "./s3/access";
 import { startLocalS3 } from "./s3/server";
+import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
+import type { FunctionId } from "@eventlake/core/aws-calls/functions";
 import { LOCAL_COMPONENTS } from "./components";
 import { faultCountsPath, faultPlanProblems, injectFaults, type FaultPlan } from "./fault-plan";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * The role each local function runs as (packages/core/src/aws-calls/functions.ts): it signs its calls to the
+ * stand-ins with that name, and the S3 stand-in applies the role's ListBucket grants (./s3/access.ts).
+ */
+export const LOCAL_FUNCTION_ROLES: Readonly<Record<string, FunctionId>> = {
+  ingest: "Ingest",
+  "firehose-transform": "RawTransform",
+  autoscaler: "Autoscaler",
+  compactor: "Compactor",
+  watchdog: "Watchdog",
+};
+
+/** The local names of what the call lists' templates name. */
+export const LOCAL_ARN_VALUES = {
+  lakeBucket: LOCAL_BUCKET,
+  assetsBucket: LOCAL_ASSETS_BUCKET,
+  streamName: LOCAL_STREAM_NAME,
+  autoscalerStateKey: autoscalerStateKey(LOCAL_STREAM_NAME),
+};
 
 export interface LocalPipelineOptions {
   dataDir: string;
@@ -126,7 +150,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const s3 = await startLocalS3({ rootDir: join(dataDir, "s3"), host: "127.0.0.1", port: 0, ...(faults.objectStore ? { faults: faults.objectStore } : {}) });
+    const s3 = await startLocalS3({
+      rootDir: join(dataDir, "s3"),
+      host: "127.0.0.1",
+      port: 0,
+      callers: functionCallers(LOCAL_ARN_VALUES),
+      ...(faults.objectStore ? { faults: faults.objectStore } : {}),
+    });
     closers.push(() => s3.close());
     const kinesis = await startLocalKinesis({ dataDir: join(dataDir, "kinesis"), host: "127.0.0.1", port: 0, limits: options.shardLimits ?? true, ...(faults.kinesis ? { faults: faults.kinesis } : {}) });
     closers.push(() => kinesis.close());
@@ -181,6 +211,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
             EVENTLAKE_S3_ENDPOINT: s3.endpoint,
             EVENTLAKE_METRICS_NAMESPACE: metricsNamespace("local"),
             POWERTOOLS_SERVICE_NAME: fn.name,
+            ...(LOCAL_FUNCTION_ROLES[fn.name] ? { EVENTLAKE_LOCAL_IDENTITY: LOCAL_FUNCTION_ROLES[fn.name]! } : {}),
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
             PATH: process.env.PATH ?? "",
             ...fn.env,

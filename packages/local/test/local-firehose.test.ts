@@ -10,6 +10,7 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { aggregate } from "@eventlake/core/kinesis/kpl";
 import type { ObjectStore } from "@eventlake/core/ports";
+import { RAW_ARCHIVE } from "@eventlake/core/firehose/raw-archive";
 import { stageConfig } from "@eventlake/core/stage-config";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -236,7 +237,7 @@ describe("local Firehose with a well-behaved transform", () => {
 
   it("splits invocations at the processor's buffer hint, each request under 6 MB", async () => {
     // 12 records of ~120 KB, each alone in its Kinesis record, with a 0.3 MB hint: invocations of 3 records.
-    // (The split at 6 MB itself is measured exactly in the core's unit tests: kinesalite is slow with big records.)
+    // (Firehose never splits at 6 MB: an invocation over it is refused, see the misbehaving-transform cases.)
     const data = Array.from({ length: 12 }, (_, i) => canonical("echo-big", i, 120_000));
     const hint = Math.round(0.3 * 1024 * 1024);
     const c = await startCase("echo-big", { config: { processor: { bufferSizeBytes: hint } as LocalFirehoseConfig["processor"] } });
@@ -275,6 +276,22 @@ describe("local Firehose with misbehaving transforms", () => {
     return { ...out, stats, data };
   };
   const codes = (docs: ErrorDoc[]) => [...new Set(docs.map((d) => `${d.errorCode}@${d.attemptsMade}`))];
+
+  it("an invocation request over Lambda's 6 MB is refused as Lambda refuses it (not split): its records go to the error output", async () => {
+    // AWS's largest processor hint (3 MB) of ~300-byte events: base64 and per-record metadata make the request
+    // about 2.3x the data. Exactly as many records as reach the hint with the last one (no interval flush), so they
+    // form one invocation, of over 6 MB: Lambda refuses it on every retry, and every record is in the error output.
+    const hint = 3 * 1024 * 1024;
+    let count = 0;
+    for (let bytes = 0; bytes < hint; count++) bytes += canonical("echo-huge", count).byteLength;
+    const config = { processor: { bufferSizeBytes: hint, bufferIntervalMs: 900_000 } as LocalFirehoseConfig["processor"] };
+    const out = await run("echo-huge", count, undefined, config);
+    expect(out.errorDocs).toHaveLength(count);
+    expect(codes(out.errorDocs)).toEqual([`Lambda.RequestTooLarge@${1 + RAW_ARCHIVE.processorRetries}`]);
+    expect(out.rawLines).toEqual([]);
+    // The function was never invoked with them.
+    expect(invocations("echo").filter((call) => call.envelope.sourceKinesisStreamArn!.endsWith("/echo-huge"))).toEqual([]);
+  }, 120_000);
 
   it("a missing recordId: that record fails with Lambda.MissingRecordId, the rest are delivered", async () => {
     const out = await run("missing-a", 12);

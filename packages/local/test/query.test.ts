@@ -11,15 +11,15 @@ afterAll(() => tmp.remove());
 
 describe("eventlake query", () => {
   it("qualifies the contract's tables with the stage's Glue database for Athena, and nothing else", () => {
-    expect(toAthenaSql("select event_type, count(*) from events group by 1", "prod")).toBe(
-      'select event_type, count(*) from "eventlake_prod"."events" group by 1',
+    expect(toAthenaSql("select event_type, count(*) from events group by 1", "eventlake_prod_0a1b2c3d")).toBe(
+      'select event_type, count(*) from "eventlake_prod_0a1b2c3d"."events" group by 1',
     );
-    expect(toAthenaSql("SELECT * FROM Events e JOIN quarantine q ON q.message_id = e.message_id, aggregates a", "dev")).toBe(
-      'SELECT * FROM "eventlake_dev"."events" e JOIN "eventlake_dev"."quarantine" q ON q.message_id = e.message_id, "eventlake_dev"."aggregates" a',
+    expect(toAthenaSql("SELECT * FROM Events e JOIN quarantine q ON q.message_id = e.message_id, aggregates a", "eventlake_dev_9f8e7d6c")).toBe(
+      'SELECT * FROM "eventlake_dev_9f8e7d6c"."events" e JOIN "eventlake_dev_9f8e7d6c"."quarantine" q ON q.message_id = e.message_id, "eventlake_dev_9f8e7d6c"."aggregates" a',
     );
     // Column names, strings, quoted identifiers and comments that spell a table name stay as they are.
     const untouched = `select events, 'from events' as s, "events" from t -- from events\n/* join quarantine */ where x = 1`;
-    expect(toAthenaSql(untouched, "dev")).toBe(untouched);
+    expect(toAthenaSql(untouched, "eventlake_dev_9f8e7d6c")).toBe(untouched);
   });
 
   it("answers with the contract's columns over an empty lake", async () => {

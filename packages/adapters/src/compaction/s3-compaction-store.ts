@@ -19,7 +19,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { ObjectChangedError, type CompactionStore, type MultipartUpload, type StoredObject } from "@eventlake/core/compaction/store";
-import { S3ObjectStore, S3ObjectStoreError } from "../s3-object-store";
+import { S3ObjectStore, S3ObjectStoreError, missingKeyAccessHint } from "../s3-object-store";
 
 const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 const nameOf = (err: unknown) => (err instanceof Error ? err.name : "");
@@ -47,7 +47,9 @@ export class S3CompactionStore implements CompactionStore {
   }
 
   private fail(operation: string, key: string, err: unknown): S3ObjectStoreError {
-    return new S3ObjectStoreError(`S3 ${operation} s3://${this.bucket}/${key} failed: ${describe(err)}`, operation, this.bucket, [key], { cause: err });
+    return new S3ObjectStoreError(`S3 ${operation} s3://${this.bucket}/${key} failed: ${describe(err)}${missingKeyAccessHint(operation, err)}`, operation, this.bucket, [key], {
+      cause: err,
+    });
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

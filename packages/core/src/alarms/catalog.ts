@@ -36,9 +36,9 @@ export type Severity = "critical" | "warning";
 
 /**
  * A resource the alarms watch, named when the catalog is bound to a deployment (stacks) or to the local runtime:
- * the Kinesis stream, the Firehose delivery stream, the Glue job, or a function by its key.
+ * the HTTP API (its ApiId), the Kinesis stream, the Firehose delivery stream, the Glue job, or a function by its key.
  */
-export type ResourceKey = "stream" | "deliveryStream" | "glueJob" | `function:${string}`;
+export type ResourceKey = "api" | "stream" | "deliveryStream" | "glueJob" | `function:${string}`;
 
 /** A dimension value: a literal, or the name of a resource. */
 export type DimensionValue = string | { resource: ResourceKey };
@@ -185,6 +185,14 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
     dimensions: { DeliveryStreamName: res("deliveryStream") },
     statistic,
   });
+  // HTTP API metrics (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html): Count,
+  // 4xx, 5xx, Latency... per ApiId (per Stage and Route only with detailed metrics).
+  const apiGateway = (metricName: string, statistic: Statistic): MetricRef => ({
+    namespace: "AWS/ApiGateway",
+    metricName,
+    dimensions: { ApiId: res("api") },
+    statistic,
+  });
   const custom = (service: string, metricName: string, statistic: Statistic): MetricRef => ({
     namespace: ns,
     metricName,
@@ -195,6 +203,92 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
   const spillPeriod = alarmPeriod(a.fallbackSpillPeriodMinutes * 60);
 
   const entries: AlarmDefinition[] = [
+    {
+      id: "api-server-errors",
+      title: "The ingest API answers 5xx",
+      component: "ingest",
+      severity: "critical",
+      signal: { kind: "ratio", numerator: [apiGateway("5xx", "Sum")], denominator: [apiGateway("Count", "Sum")] },
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparison: "GreaterThanThreshold",
+      threshold: a.apiServerErrorRatio,
+      thresholdSource: "alarms.apiServerErrorRatio (share of requests, 3 of 5 minutes)",
+      unit: "ratio",
+      treatMissingData: "notBreaching",
+      runbook: {
+        summary: "Too many ingest requests got a 5xx from API Gateway: clients retry, but events are delayed and clients without retries lose them.",
+        meaning:
+          "5xx / Count of the HTTP API per minute. A 503 comes from the ingest function itself (the stream and the fallback both refused, with Retry-After); a 500 with `{\"message\":\"Internal Server Error\"}` comes from API Gateway when the function could not be invoked: Lambda throttled it (concurrency exhausted: HTTP APIs cannot turn Lambda's 429 into a 429 for the client), it crashed, or timed out (504 past API Gateway's 30 s).",
+        checkFirst: [
+          "The API's access log (`integrationError`, `integrationStatus`, `status`): 500 with integration status 429 means Lambda throttling; 503 comes from the function.",
+          "The ingest function's Throttles and Errors alarms, and its ConcurrentExecutions against the account's unreserved concurrency.",
+          "The fallback spills and unwritten events alarms (503s).",
+        ],
+        fix: [
+          "Lambda throttling: raise the account's concurrency quota, or lower `api.throttlingRateLimit`/`api.throttlingBurstLimit` so excess load gets 429 from the API stage (which clients back off on) before it reaches Lambda; see docs/deploy.md, Quotas.",
+          "Function errors: see the function errors runbook; fix and redeploy.",
+        ],
+      },
+    },
+    {
+      id: "api-client-errors",
+      title: "The ingest API answers 4xx to a large share of requests",
+      component: "ingest",
+      severity: "warning",
+      signal: { kind: "ratio", numerator: [apiGateway("4xx", "Sum")], denominator: [apiGateway("Count", "Sum")] },
+      periodSeconds: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparison: "GreaterThanThreshold",
+      threshold: a.apiClientErrorRatio,
+      thresholdSource: "alarms.apiClientErrorRatio (share of requests, 2 of 3 five-minute periods)",
+      unit: "ratio",
+      treatMissingData: "notBreaching",
+      runbook: {
+        summary: "Many requests are refused with 4xx: a client with a wrong write key or bad payloads, or the API stage throttling (429) under load.",
+        meaning:
+          "4xx / Count of the HTTP API per 5 minutes. 401: unknown write key; 400/413: malformed or oversized requests (the response says which event and why); 404: a path that is not an ingest route; 429: the stage's throttling (`api.throttlingRateLimit`, `api.throttlingBurstLimit`) or the account's API Gateway quota. Refused events are not in the pipeline; well-behaved clients retry 429s only.",
+        checkFirst: [
+          "The API's access log: `status` by `routeKey` and `userAgent` (one client or all?), and `errorType` THROTTLED for 429s.",
+          "The ingest function's log for 400/401 reasons, and the EventsRejected metric by reason.",
+        ],
+        fix: [
+          "429 under real load: raise the stage's throttling limits (within the account's API Gateway quota: 10,000 requests/s, burst 5,000 by default) and the Lambda concurrency they need.",
+          "A misconfigured client (write key, endpoint, payload): fix the client; the pipeline is fine.",
+        ],
+      },
+    },
+    {
+      id: "api-latency",
+      title: "The ingest API is slow",
+      component: "ingest",
+      severity: "warning",
+      signal: { kind: "metric", metric: apiGateway("Latency", "Average") },
+      periodSeconds: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparison: "GreaterThanThreshold",
+      threshold: a.apiLatencyMs,
+      thresholdSource: "alarms.apiLatencyMs (average, 2 of 3 five-minute periods)",
+      unit: "milliseconds",
+      treatMissingData: "notBreaching",
+      runbook: {
+        summary: "The API's average latency is high: clients wait longer, and browser beacons may be cut off before they complete.",
+        meaning:
+          "Latency of the HTTP API (request received to response sent), averaged over 5 minutes. Most of it is the ingest function (IntegrationLatency): Kinesis retries under throttling, fallback spills, cold starts.",
+        checkFirst: [
+          "IntegrationLatency against Latency: the function or API Gateway itself.",
+          "The stream alarms (write throttling, PutRecords success) and the fallback spills alarm: retries before the deadline make requests slow.",
+          "The ingest function's Duration and cold starts (Init Duration in its log).",
+        ],
+        fix: [
+          "Stream capacity: add shards (autoscaler bounds).",
+          "Cold starts under bursty load: more memory (`ingest.memoryMb`) makes initialization faster.",
+        ],
+      },
+    },
     {
       id: "ingest-fallback-spills",
       title: "Ingest spilled events to the fallback store",
@@ -482,7 +576,7 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
           "The job's last runs (Glue console or `aws glue get-job-runs`): state and ErrorMessage.",
           "The job's driver log (/aws-glue/jobs/error): checkpoint errors at start (incompatible or corrupt checkpoint), out-of-memory, permission errors.",
           "The watchdog function's log and its Errors alarm: did it try to restart, and did StartJobRun fail (concurrent runs, quotas)?",
-          "The checkpoint under the assets bucket's glue/checkpoints/ prefix.",
+          "The checkpoint under the assets bucket's glue/jobs/curation/checkpoint/ prefix.",
         ],
         fix: [
           "A code or data fault: fix, redeploy; the watchdog restarts the job on its next run.",

@@ -28,12 +28,12 @@ export const PIPELINE_FUNCTIONS = {
     checkFirst: [
       'The function\'s log group: `"ingest failed"` entries (error name and stack), and cold-start errors (a missing environment variable, the WriteKeys secret not set or not valid JSON).',
       "Duration against the timeout (stage `ingest.timeoutSeconds`): timeouts count as errors.",
-      "ConcurrentExecutions against the reserved concurrency (`ingest.reservedConcurrency`) and the account's concurrency quota, for throttles.",
+      "ConcurrentExecutions against the account's concurrency quota (or the opt-in reserved concurrency, EVENTLAKE_INGEST_RESERVED_CONCURRENCY), for throttles: each throttled request is a 500 to the client (HTTP APIs cannot answer Lambda's 429 as a 429).",
     ],
     fix: [
       "Configuration: set the secret (`npx sst secret set WriteKeys ... --stage <stage>`) or the missing variable and redeploy.",
       "A code fault: fix, test locally (`npm start`, `npx eventlake send`), redeploy; clients' retries recover the requests.",
-      "Throttles: raise `ingest.reservedConcurrency` (and the account quota if needed) or lower the API stage's `api.throttlingRateLimit` so excess load gets 429 before it reaches the function.",
+      "Throttles: raise the account's Lambda concurrency quota (and the reservation, if any: docs/deploy.md, Quotas) or lower the API stage's `api.throttlingRateLimit`/`throttlingBurstLimit` so excess load gets 429 before it reaches the function.",
     ],
   },
   "firehose-transform": {

@@ -358,9 +358,15 @@ export function partitionPath(table: TableDef, values: Readonly<Record<string, s
 }
 
 /** Glue database of a stage's tables: `eventlake_<stage>` (Glue and Athena want lower case, digits, underscores). */
-export function glueDatabaseName(stage: string): string {
+/**
+ * The Glue database of a stage. On AWS `instance` identifies the stage's lake (stacks/catalog.ts: a hash of the
+ * lake bucket's name): a production stage's database is retained when the stage is removed, and a re-created
+ * stage (with its new bucket) must not collide with it. Locally there is one lake: no instance.
+ */
+export function glueDatabaseName(stage: string, instance?: string): string {
   const s = stage.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-  return `eventlake_${s}`;
+  const i = instance?.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  return i ? `eventlake_${s}_${i}` : `eventlake_${s}`;
 }
 
 export interface GlueColumn {

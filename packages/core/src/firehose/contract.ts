@@ -79,7 +79,7 @@ export const PROCESSING_ERRORS = {
   },
   requestTooLarge: {
     errorCode: "Lambda.RequestTooLarge",
-    errorMessage: "The record alone makes an invocation request larger than Lambda's 6 MB synchronous payload limit.",
+    errorMessage: "The invocation request was larger than Lambda's 6 MB synchronous payload limit: Lambda refused it.",
   },
 } as const satisfies Record<string, { errorCode: string; errorMessage: string }>;
 

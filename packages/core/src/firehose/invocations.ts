@@ -1,7 +1,9 @@
 /**
  * Building transform invocations the way Firehose does (aws-contracts.md 3.2, 3.4): the event shape for a Kinesis
- * source, and the split of buffered records into invocations that respect both the processor's buffer-size hint and
- * Lambda's synchronous request limit.
+ * source, and the split of buffered records into invocations by the processor's buffer-size hint. Firehose does not
+ * split by Lambda's request limit (AWS documents no such split): an invocation whose request reaches 6 MB is
+ * refused by Lambda (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html) and its records end in
+ * the error output. The stage keeps the hint small enough for that never to happen (processor-buffer.ts).
  */
 import { FIREHOSE } from "../limits";
 import { encodeBase64 } from "./base64";
@@ -70,10 +72,10 @@ export function eventRecordBytes(record: FirehoseTransformEventRecord): number {
 }
 
 export interface InvocationPlan {
-  /** Indexes into the input, in order: each group is one invocation. */
+  /** Indexes into the input, in order: each group is one invocation Lambda accepts. */
   batches: number[][];
-  /** Records that alone make a request over the limit: they cannot be sent. */
-  oversized: number[];
+  /** Invocations whose request reaches Lambda's limit: Lambda refuses them, their records fail. */
+  tooLarge: { records: number[]; requestBytes: number }[];
 }
 
 export interface PlanOptions {
@@ -86,34 +88,32 @@ export interface PlanOptions {
 }
 
 /**
- * Splits records (in order) into invocations: each closes once its data reaches the buffer-size hint, and no
- * request reaches the Lambda limit. `recordBytes[i]` is eventRecordBytes of record i, `dataBytes[i]` its data size.
+ * Groups records (in order) into invocations as Firehose does: each closes once its data reaches the buffer-size
+ * hint. An invocation whose request would reach Lambda's limit is not split but set apart as refused.
+ * `recordBytes[i]` is eventRecordBytes of record i, `dataBytes[i]` its data size.
  */
 export function planInvocations(recordBytes: readonly number[], dataBytes: readonly number[], options: PlanOptions): InvocationPlan {
   const maxRequest = options.maxRequestBytes ?? FIREHOSE.maxLambdaPayloadBytes;
-  const batches: number[][] = [];
-  const oversized: number[] = [];
+  const plan: InvocationPlan = { batches: [], tooLarge: [] };
   let current: number[] = [];
+  // The envelope's `"records":[]` plus each record and a comma between records.
   let requestBytes = options.envelopeBytes;
   let data = 0;
   const close = () => {
-    if (current.length > 0) batches.push(current);
+    if (current.length > 0) {
+      if (requestBytes >= maxRequest) plan.tooLarge.push({ records: current, requestBytes });
+      else plan.batches.push(current);
+    }
     current = [];
     requestBytes = options.envelopeBytes;
     data = 0;
   };
   for (let i = 0; i < recordBytes.length; i++) {
-    const size = recordBytes[i]!;
-    if (options.envelopeBytes + size - 1 >= maxRequest) {
-      oversized.push(i);
-      continue;
-    }
-    if (requestBytes + size - (current.length === 0 ? 1 : 0) >= maxRequest) close();
     current.push(i);
-    requestBytes += size - (current.length === 1 ? 1 : 0);
+    requestBytes += recordBytes[i]! - (current.length === 1 ? 1 : 0);
     data += dataBytes[i] ?? 0;
     if (data >= options.bufferSizeBytes) close();
   }
   close();
-  return { batches, oversized };
+  return plan;
 }

@@ -13,9 +13,16 @@
  * Notices are de-duplicated without state: a condition that persists alarms on the run that first sees it (its
  * age crossed the threshold within the last `intervalSeconds`), plus every start.
  *
+ * - Maintenance (./maintenance.ts): Glue restarts streaming jobs within 3 hours of the job's maintenance window. In
+ *   that span a run that stopped cleanly (STOPPED, SUCCEEDED) or one starting or stopping is expected: the watchdog
+ *   still starts the job if needed, but raises no notice and reports it as not unexpectedly down (`expected`), so
+ *   the job-state alarm does not page on-call every week. Failures in the window are handled as always.
+ *
  * To stop the job on purpose, disable the watchdog's schedule first (the schedule's `enabled` flag), or it will be
  * restarted on the next run.
  */
+
+import { GLUE_MAINTENANCE_RESTART_HOURS, inMaintenanceRestart, parseMaintenanceWindow } from "./maintenance";
 
 /** Glue's JobRunState values. */
 export type JobRunState = "STARTING" | "RUNNING" | "STOPPING" | "STOPPED" | "SUCCEEDED" | "FAILED" | "TIMEOUT" | "ERROR" | "WAITING" | "EXPIRED";
@@ -40,6 +47,8 @@ export interface WatchdogSettings {
   failureWindowSeconds: number;
   /** In a crash loop, wait this long after the last failure before starting again. */
   crashLoopBackoffSeconds: number;
+  /** The job's maintenance window (Glue's "Day:Hour", GMT); undefined: restarts are never expected. */
+  maintenanceWindow?: string;
 }
 
 export const DEFAULT_WATCHDOG_SETTINGS: Omit<WatchdogSettings, "intervalSeconds"> = {
@@ -66,8 +75,13 @@ export interface WatchdogDecision {
   start: boolean;
   /** Notify people (SNS) about this run's finding. */
   alarm: boolean;
-  /** False when no run is RUNNING (the JobNotRunning metric). */
+  /** False when no run is RUNNING. */
   running: boolean;
+  /**
+   * Not running, but expectedly so: Glue's maintenance restart is due. The JobNotRunning metric is
+   * `running || expected ? 0 : 1`.
+   */
+  expected: boolean;
   code: WatchdogCode;
   reason: string;
   /** The run the decision is about (the newest), if any. */
@@ -83,6 +97,20 @@ function describeRun(run: JobRunInfo): string {
 }
 
 export function decideWatchdog(input: { nowMs: number; jobName: string; runs: readonly JobRunInfo[]; settings: WatchdogSettings }): WatchdogDecision {
+  const decision = decideRuns(input);
+  const { settings: s, nowMs } = input;
+  if (decision.running || !s.maintenanceWindow) return decision;
+  const window = parseMaintenanceWindow(s.maintenanceWindow);
+  if (!inMaintenanceRestart(window, nowMs, s.startingGraceSeconds * 1000)) return decision;
+  // A clean stop, or a run on its way up or down, inside the restart span: Glue's maintenance, not an outage.
+  const clean = decision.code === "starting" || decision.code === "stopping" || (decision.code === "ended" && CLEAN_END.has(decision.latest?.state ?? ""));
+  if (!clean) return decision;
+  return { ...decision, alarm: false, expected: true, reason: `${decision.reason} (within the maintenance window ${s.maintenanceWindow} GMT + ${GLUE_MAINTENANCE_RESTART_HOURS} h: Glue's maintenance restart)` };
+}
+
+const CLEAN_END = new Set(["STOPPED", "SUCCEEDED"]);
+
+function decideRuns(input: { nowMs: number; jobName: string; runs: readonly JobRunInfo[]; settings: WatchdogSettings }): WatchdogDecision {
   const { nowMs, jobName, settings: s } = input;
   const runs = [...input.runs].sort((a, b) => (b.startedOnMs ?? 0) - (a.startedOnMs ?? 0));
   const intervalMs = s.intervalSeconds * 1000;
@@ -93,7 +121,7 @@ export function decideWatchdog(input: { nowMs: number; jobName: string; runs: re
   };
 
   const running = runs.find((r) => r.state === "RUNNING");
-  if (running) return { start: false, alarm: false, running: true, code: "running", reason: `${jobName}: ${describeRun(running)}`, latest: running };
+  if (running) return { start: false, alarm: false, running: true, expected: false, code: "running", reason: `${jobName}: ${describeRun(running)}`, latest: running };
 
   const starting = runs.find((r) => ACTIVE_STARTING.has(r.state));
   if (starting) {
@@ -102,6 +130,7 @@ export function decideWatchdog(input: { nowMs: number; jobName: string; runs: re
       start: false,
       alarm: firstSeen(starting.startedOnMs, s.startingGraceSeconds * 1000),
       running: false,
+      expected: false,
       code: stuck ? "stuck-starting" : "starting",
       reason: `${jobName}: ${describeRun(starting)}${stuck ? ` for over ${s.startingGraceSeconds} s` : ""}`,
       latest: starting,
@@ -117,6 +146,7 @@ export function decideWatchdog(input: { nowMs: number; jobName: string; runs: re
       start: false,
       alarm: stuck && firstSeen(since, s.stoppingGraceSeconds * 1000),
       running: false,
+      expected: false,
       code: stuck ? "stuck-stopping" : "stopping",
       reason: `${jobName}: ${describeRun(stopping)}; waiting for it to stop before starting a new run`,
       latest: stopping,
@@ -124,7 +154,7 @@ export function decideWatchdog(input: { nowMs: number; jobName: string; runs: re
   }
 
   const latest = runs[0];
-  if (!latest) return { start: true, alarm: true, running: false, code: "never-run", reason: `${jobName} has no runs: starting it` };
+  if (!latest) return { start: true, alarm: true, running: false, expected: false, code: "never-run", reason: `${jobName} has no runs: starting it` };
 
   const windowStart = nowMs - s.failureWindowSeconds * 1000;
   const failures = runs.filter((r) => FAILED.has(r.state) && (r.completedOnMs ?? r.startedOnMs ?? 0) >= windowStart);
@@ -133,16 +163,17 @@ export function decideWatchdog(input: { nowMs: number; jobName: string; runs: re
     const backoffMs = s.crashLoopBackoffSeconds * 1000;
     const loop = `${failures.length} runs failed in the last ${s.failureWindowSeconds} s (latest: ${describeRun(latest)})`;
     if (nowMs - lastFailureMs >= backoffMs) {
-      return { start: true, alarm: true, running: false, code: "crash-loop", reason: `${jobName}: ${loop}; backoff over, starting it again`, latest };
+      return { start: true, alarm: true, running: false, expected: false, code: "crash-loop", reason: `${jobName}: ${loop}; backoff over, starting it again`, latest };
     }
     return {
       start: false,
       alarm: firstSeen(lastFailureMs, 0),
       running: false,
+      expected: false,
       code: "crash-loop-backoff",
       reason: `${jobName}: ${loop}; next start after ${new Date(lastFailureMs + backoffMs).toISOString()}`,
       latest,
     };
   }
-  return { start: true, alarm: true, running: false, code: "ended", reason: `${jobName}: ${describeRun(latest)}; starting it from its checkpoint`, latest };
+  return { start: true, alarm: true, running: false, expected: false, code: "ended", reason: `${jobName}: ${describeRun(latest)}; starting it from its checkpoint`, latest };
 }

@@ -67,6 +67,8 @@ export class LocalAlarmEvaluator {
     const seen = this.options.metrics.metrics?.() ?? [];
     const seenDimension = (namespace: string, dimension: string) => seen.find((m) => m.namespace === namespace && m.dimensions[dimension])?.dimensions[dimension];
     const name = (key: ResourceKey): string | undefined => {
+      // The local API stand-in publishes no AWS/ApiGateway metrics: the API alarms do not apply locally.
+      if (key === "api") return undefined;
       if (key === "stream") return this.options.streamName;
       if (key === "deliveryStream") return readFirehoseStats(this.options.dataDir)?.deliveryStreamName ?? seenDimension("AWS/Firehose", "DeliveryStreamName");
       if (key === "glueJob") return seenDimension("Glue", "JobName");

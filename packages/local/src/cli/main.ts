@@ -69,6 +69,7 @@ program
   .option("--json", "print JSON lines (one object per row) instead of a table", false)
   .option("--athena", "print the equivalent Athena query (tables qualified with the stage's Glue database) instead of running it", false)
   .option("--stage <stage>", "stage whose Glue database --athena names", "dev")
+  .option("--database <name>", "with --athena: the stage's Glue database (its `glueDatabase` output)")
   .action((sql: string, options) => runQuery({ ...program.opts(), ...options, sql }));
 
 

@@ -99,12 +99,12 @@ export class QueryError extends Error {
 }
 
 /**
- * The query for Athena: the contract's table names qualified with the stage's Glue database. Only table references
+ * The query for Athena: the contract's table names qualified with a stage's Glue database (its `glueDatabase`
+ * output: on AWS the name carries a hash of the stage's lake bucket, stacks/catalog.ts). Only table references
  * (after FROM, JOIN, or a comma in a FROM list) are rewritten; strings, quoted identifiers and comments are left as
  * they are. DuckDB-only functions are not translated.
  */
-export function toAthenaSql(sql: string, stage: string): string {
-  const database = glueDatabaseName(stage);
+export function toAthenaSql(sql: string, database: string): string {
   const tables = new Set(Object.values(CURATION_CONTRACT.tables).map((t) => t.name));
   const clauseWords = new Set(["select", "from", "where", "group", "order", "having", "limit", "on", "using", "union", "join", "with", "as", "by"]);
   let out = "";
@@ -151,13 +151,19 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-export async function runQuery(options: { dataDir?: string; sql: string; json: boolean; athena: boolean; stage: string }) {
+export async function runQuery(options: { dataDir?: string; sql: string; json: boolean; athena: boolean; stage: string; database?: string }) {
   if (!options.sql.trim()) {
     console.error('eventlake query: give a SQL query, e.g. eventlake query "select event_type, count(*) from events group by 1"');
     process.exit(1);
   }
   if (options.athena) {
-    console.log(toAthenaSql(options.sql, options.stage));
+    if (!options.database) {
+      console.error(
+        `eventlake query --athena: give the stage's Glue database with --database (the \`glueDatabase\` output of \`npx sst deploy --stage ${options.stage}\`, ${glueDatabaseName(options.stage)}_<8 hex characters>)`,
+      );
+      process.exit(1);
+    }
+    console.log(toAthenaSql(options.sql, options.database));
     return;
   }
   const dataDir = resolveDataDir(options.dataDir);

@@ -414,7 +414,11 @@ export class LocalFirehose {
   // ------------------------------------------------------------------------------------------------------------
   // Transformation
 
-  /** Transforms everything buffered, in invocations of at most the processor's buffer size and 6 MB. */
+  /**
+   * Transforms everything buffered, in invocations of the processor's buffer size. An invocation whose request
+   * reaches Lambda's 6 MB is refused, as Lambda refuses it on AWS (every retry alike): its records go to the error
+   * output. The stage's buffer hint keeps requests under it (core/firehose/processor-buffer.ts).
+   */
   private async transformAll(): Promise<void> {
     const pending = this.transformBuffer;
     this.transformBuffer = [];
@@ -428,7 +432,14 @@ export class LocalFirehose {
     );
     // Verdicts are applied in input order, so each shard's records reach the destination in stream order.
     const outcomes: RecordOutcome[] = new Array<RecordOutcome>(pending.length);
-    for (const index of plan.oversized) outcomes[index] = { error: PROCESSING_ERRORS.requestTooLarge, attempts: 0, endedAtMs: this.clock() };
+    for (const refused of plan.tooLarge) {
+      this.log(
+        `firehose ${this.config.deliveryStreamName}: an invocation request of ${refused.requestBytes} bytes (${refused.records.length} records) ` +
+          `is over Lambda's 6 MB limit: refused, its records go to the error output (lower the processor buffer)`,
+      );
+      const attempts = 1 + this.config.processor.retries;
+      for (const index of refused.records) outcomes[index] = { error: PROCESSING_ERRORS.requestTooLarge, attempts, endedAtMs: this.clock() };
+    }
     for (const batch of plan.batches) {
       const result = await this.invoke(batch.map((i) => eventRecords[i]!));
       batch.forEach((index, position) => {

@@ -1,7 +1,8 @@
 /**
  * A local, S3-compatible HTTP server backed by the file system (FsBucketStore), for the local mode and for tests.
  * Path-style requests only (`http://127.0.0.1:<port>/<bucket>/<key>`): clients set `forcePathStyle: true`.
- * Signatures are not checked; any credentials work.
+ * Signatures are not checked; any credentials work. One IAM rule is applied per caller when `callers` is given
+ * (./access.ts): a missing key answers 403 AccessDenied, not 404, to a caller without s3:ListBucket on the bucket.
  *
  * Supported: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning,
  * ListObjects (v1), ListObjectsV2, PutObject, GetObject (Range, conditional headers, response-* overrides),
@@ -22,6 +23,7 @@ import {
   isValidChecksumValue,
   type ChecksumAlgorithm,
 } from "./checksums";
+import { accessKeyIdOf, type S3Caller, type S3CallerResolver } from "./access";
 import { S3Error } from "./errors";
 import {
   FsBucketStore,
@@ -55,6 +57,11 @@ export interface LocalS3Options {
   faults?: (request: { method: string; bucket?: string; key?: string }) => S3Error | undefined;
   /** Called with unexpected (500) errors; default console.error. */
   onError?: (err: unknown) => void;
+  /**
+   * Who a request comes from, by its access key id (./access.ts); a known caller without s3:ListBucket on the
+   * bucket gets 403 for a missing key, as on AWS. Unknown callers (and no resolver) get 404 as before.
+   */
+  callers?: S3CallerResolver;
 }
 
 export interface LocalS3 {
@@ -75,7 +82,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   }
   const onError = options.onError ?? ((err: unknown) => console.error("local S3 internal error:", err));
   const server = createServer((req, res) => {
-    handleRequest(store, req, res, onError, options.faults).catch((err: unknown) => {
+    handleRequest(store, req, res, onError, options.faults, options.callers).catch((err: unknown) => {
       onError(err);
       res.destroy();
     });
@@ -171,6 +178,7 @@ async function handleRequest(
   res: ServerResponse,
   onError: (err: unknown) => void,
   faults?: LocalS3Options["faults"],
+  callers?: S3CallerResolver,
 ): Promise<void> {
   const requestId = `${REQUEST_ID_PREFIX}${(requestCounter++).toString(16).toUpperCase().padStart(8, "0")}`;
   res.setHeader("x-amz-request-id", requestId);
@@ -186,7 +194,8 @@ async function handleRequest(
       await new Promise<void>((resolve) => (req.readableEnded ? resolve() : req.once("end", resolve).once("error", () => resolve())));
       throw injected;
     }
-    await route(store, req, res, target);
+    const accessKeyId = callers ? accessKeyIdOf(req, target.query) : undefined;
+    await route(store, req, res, target, accessKeyId !== undefined ? callers?.(accessKeyId) : undefined);
   } catch (err) {
     sendError(req, res, err, resource, requestId, onError);
   }
@@ -401,7 +410,7 @@ function isoDate(ms: number): string {
 
 // ------------------------------------------------------------------------------------------------ routing
 
-async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
+async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResponse, t: Target, caller?: S3Caller): Promise<void> {
   const method = req.method ?? "GET";
   const q = t.query;
   if (t.bucket === undefined) {
@@ -463,9 +472,9 @@ async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResp
       return putObject(store, req, res, bucket, key, q);
     case "GET":
       if (q.has("uploadId")) return listParts(store, res, bucket, key, q);
-      return getObject(store, req, res, bucket, key, q, false);
+      return getObject(store, req, res, bucket, key, q, false, caller);
     case "HEAD":
-      return getObject(store, req, res, bucket, key, q, true);
+      return getObject(store, req, res, bucket, key, q, true, caller);
     case "DELETE":
       if (q.has("uploadId")) {
         allowParams(q, ["uploadId"]);
@@ -601,11 +610,16 @@ async function getObject(
   key: string,
   q: URLSearchParams,
   head: boolean,
+  caller?: S3Caller,
 ): Promise<void> {
   allowParams(q, ["versionId", ...Object.keys(RESPONSE_OVERRIDES)]);
   requireNullVersion(q);
   const opened = await store.openObject(bucket, key);
-  if (!opened) throw new S3Error("NoSuchKey", undefined, { Key: key });
+  if (!opened) {
+    // AWS: 404 only to a caller allowed s3:ListBucket on the bucket (./access.ts).
+    if (caller && !caller.canListBucket(bucket)) throw new S3Error("AccessDenied");
+    throw new S3Error("NoSuchKey", undefined, { Key: key });
+  }
   const { handle, meta } = opened;
   let streaming = false;
   try {
