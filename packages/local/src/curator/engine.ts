@@ -107,7 +107,7 @@ export class CurationEngine {
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${i.aggregateState.name} (${columnsDdl(this.compiled, "aggregateState")})`,
     );
-    await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound TIMESTAMPTZ NOT NULL)`);
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound BIGINT NOT NULL)`);
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${i.watermarkState.name} (${columnsDdl(this.compiled, "watermarkState")})`,
     );
@@ -130,9 +130,9 @@ export class CurationEngine {
       const columns = await this.query("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1", [table]);
       if (columns.length === 0 || columns.some((c) => c.column_name === "batch_id")) continue;
       await this.connection.run("BEGIN TRANSACTION");
-      await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound TIMESTAMPTZ NOT NULL)`);
+      await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound BIGINT NOT NULL)`);
       await this.connection.run(`ALTER TABLE ${table} ADD COLUMN batch_id BIGINT NOT NULL DEFAULT -1`);
-      await this.connection.run(`INSERT INTO ${STATE_SEGMENTS} SELECT '${kind}', -1, max(${boundColumn}) FROM ${table} HAVING count(*) > 0`);
+      await this.connection.run(`INSERT INTO ${STATE_SEGMENTS} SELECT '${kind}', -1, max(epoch_us(${boundColumn})) FROM ${table} HAVING count(*) > 0`);
       await this.connection.run("COMMIT");
     }
   }
