@@ -129,9 +129,11 @@ export class CurationEngine {
     for (const { kind, table, boundColumn } of segmented) {
       const columns = await this.query("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1", [table]);
       if (columns.length === 0 || columns.some((c) => c.column_name === "batch_id")) continue;
+      // DuckDB cannot add a column with a NOT NULL constraint; the default fills the rows there are, and every insert
+      // names the segment.
       await this.connection.run("BEGIN TRANSACTION");
       await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound BIGINT NOT NULL)`);
-      await this.connection.run(`ALTER TABLE ${table} ADD COLUMN batch_id BIGINT NOT NULL DEFAULT -1`);
+      await this.connection.run(`ALTER TABLE ${table} ADD COLUMN batch_id BIGINT DEFAULT -1`);
       await this.connection.run(`INSERT INTO ${STATE_SEGMENTS} SELECT '${kind}', -1, max(epoch_us(${boundColumn})) FROM ${table} HAVING count(*) > 0`);
       await this.connection.run("COMMIT");
     }
