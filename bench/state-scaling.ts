@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { STATE_SEGMENTS, CurationEngine, type RawRecord } from "@eventlake/local/curator/engine";
 import { streamRecords } from "./curation";
 
@@ -176,4 +177,4 @@ export async function printStateScalingBench(log: (line: string) => void = conso
   return r;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await printStateScalingBench();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await printStateScalingBench();

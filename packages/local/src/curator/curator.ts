@@ -286,7 +286,7 @@ export class LocalCurator {
     this.publishMetrics(stats, records);
     this.ctx.log(
       `curator: batch ${batch.batchId}: ${stats.records} records -> ${stats.curated} curated, ${stats.duplicates} duplicates, ` +
-        `${stats.quarantined} quarantined, ${stats.aggregates} aggregate windows (${Date.now() - started} ms)`,
+        `${stats.quarantined} quarantined, ${stats.aggregates} aggregate windows (read ${started - Date.parse(readStartedAt)} ms, run ${Date.now() - started} ms)`,
     );
     await this.writeStatus({ caughtUp: !more, last: { batchId: batch.batchId, committedAt, stats, files: files.length } });
     return more;
