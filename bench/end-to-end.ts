@@ -12,7 +12,7 @@
  *
  * Run alone: `npx tsx bench/end-to-end.ts` (EVENTLAKE_BENCH_E2E_SECONDS / _RATE / _WINDOW_MS / _SHARDS shorten or vary it).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -23,10 +23,12 @@ import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { startLocalPipeline } from "@eventlake/local";
 import { localLakeDir } from "@eventlake/local/cli/query";
 import { countLayers, reconcile, type LayerCounts, type Reconciliation } from "@eventlake/local/cli/verify";
-import { curatorComponent, readCommitLog } from "@eventlake/local/curator/curator";
+import { CURATOR_DIR, curatorComponent, readCommitLog } from "@eventlake/local/curator/curator";
+import { CurationEngine } from "@eventlake/local/curator/engine";
 import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { readKinesisStats } from "@eventlake/local/kinesis";
 import { sendClickstream, type SendSummary } from "@eventlake/local/loadgen/sender";
+import { fillState } from "./state-scaling";
 
 export interface EndToEndOptions {
   /** How long the sender runs at the offered rate. */
@@ -42,6 +44,11 @@ export interface EndToEndOptions {
   batchSize: number;
   concurrency: number;
   invalidRatio: number;
+  /**
+   * Dedup state the curator starts with: 0 for a fresh start, 7,200,000 for one full window (an hour at 2,000
+   * events/s), generated straight into its state file (bench/state-scaling.ts fillState).
+   */
+  stateIds: number;
 }
 
 export interface Percentiles {
@@ -68,8 +75,11 @@ export interface EndToEndBench {
   drainMs: number;
   /** Whether every accepted event was curated and archived within the bounded wait. */
   settled: boolean;
-  /** Per event, ms: first try -> the API's answer, answer -> its micro-batch starting, batch start -> commit, and the total. */
-  freshness: { total: Percentiles; answer: Percentiles; waitForBatch: Percentiles; batchRun: Percentiles; events: number };
+  /**
+   * Per event, ms: first try -> the API's answer, answer -> its micro-batch starting (split: answer -> the batch's
+   * stream read beginning, and that read), batch start -> commit, and the total.
+   */
+  freshness: { total: Percentiles; answer: Percentiles; waitForBatch: Percentiles; untilRead: Percentiles; read: Percentiles; batchRun: Percentiles; events: number };
   ratio: number;
   /** The curator's micro-batches: records, run (start -> commit) and the start-to-start period (the window, or the run if longer). */
   batches: { count: number; meanRecords: number; meanRunMs: number; maxRunMs: number; meanPeriodMs: number; maxPeriodMs: number };
@@ -156,13 +166,25 @@ export function endToEndOptionsFromEnv(): Partial<EndToEndOptions> {
   if (rate) options.rate = rate;
   if (windowMs) options.windowMs = windowMs;
   if (shards) options.shards = shards;
+  const stateIds = env("STATE_IDS");
+  if (stateIds) options.stateIds = stateIds;
   return options;
 }
 
 export async function benchEndToEnd(overrides: Partial<EndToEndOptions> = {}, progress: (line: string) => void = () => undefined): Promise<EndToEndBench> {
-  const options: EndToEndOptions = { seconds: 60, rate: 2_000, windowMs: 10_000, shards: 4, shardLimits: true, batchSize: 100, concurrency: 4, invalidRatio: 0.01, ...overrides };
+  const options: EndToEndOptions = { seconds: 60, rate: 2_000, windowMs: 10_000, shards: 4, shardLimits: true, batchSize: 100, concurrency: 4, invalidRatio: 0.01, stateIds: 0, ...overrides };
   const targetMs = options.windowMs + 5_000;
   const dataDir = mkdtempSync(join(tmpdir(), "eventlake-bench-e2e-"));
+  if (options.stateIds > 0) {
+    progress(`   filling the curator's state with ${options.stateIds.toLocaleString("en-US")} ids (one window) ...`);
+    mkdirSync(join(dataDir, CURATOR_DIR), { recursive: true });
+    const engine = await CurationEngine.open(join(dataDir, CURATOR_DIR, "state.duckdb"), { threads: 1 });
+    try {
+      await fillState(engine, options.stateIds, Date.now());
+    } finally {
+      engine.close();
+    }
+  }
   const runtimeLog: string[] = [];
   const t0 = Date.now();
   // EVENTLAKE_BENCH_E2E_VERBOSE=1 shows the runtime's messages (curator batches, Firehose deliveries) as they happen.
@@ -269,6 +291,8 @@ export async function benchEndToEnd(overrides: Partial<EndToEndOptions> = {}, pr
     const total: number[] = [];
     const answer: number[] = [];
     const waitForBatch: number[] = [];
+    const untilRead: number[] = [];
+    const read: number[] = [];
     const batchRun: number[] = [];
     let uncommitted = 0;
     let lastCommitMs = 0;
@@ -289,9 +313,20 @@ export async function benchEndToEnd(overrides: Partial<EndToEndOptions> = {}, pr
       total.push(committedMs - sentMs);
       answer.push(answeredMs - sentMs);
       waitForBatch.push(row.processingMs - answeredMs);
+      const readStartedMs = Date.parse(committed.readStartedAt);
+      untilRead.push(readStartedMs - answeredMs);
+      read.push(row.processingMs - readStartedMs);
       batchRun.push(committedMs - row.processingMs);
     }
-    const freshness = { total: percentiles(total), answer: percentiles(answer), waitForBatch: percentiles(waitForBatch), batchRun: percentiles(batchRun), events: total.length };
+    const freshness = {
+      total: percentiles(total),
+      answer: percentiles(answer),
+      waitForBatch: percentiles(waitForBatch),
+      untilRead: percentiles(untilRead),
+      read: percentiles(read),
+      batchRun: percentiles(batchRun),
+      events: total.length,
+    };
 
     const allCommits = [...commits.values()].sort((a, b) => a.batchId - b.batchId);
     const runs: number[] = [];
@@ -345,11 +380,21 @@ export async function benchEndToEnd(overrides: Partial<EndToEndOptions> = {}, pr
 }
 
 export async function printEndToEndBench(log: (line: string) => void = console.log): Promise<EndToEndBench> {
+  log(`5. End to end locally: the whole pipeline in this process, driven by the clickstream sender at a fixed rate`);
+  const fromEnv = endToEndOptionsFromEnv();
+  // From a fresh start, then (unless the state size was given) from one full window of dedup state.
+  const runs = fromEnv.stateIds !== undefined ? [fromEnv] : [{ ...fromEnv, stateIds: 0 }, { ...fromEnv, stateIds: 7_200_000 }];
+  let last: EndToEndBench | undefined;
+  for (const options of runs) last = await printEndToEndRun(options, log);
+  return last!;
+}
+
+async function printEndToEndRun(options: Partial<EndToEndOptions>, log: (line: string) => void): Promise<EndToEndBench> {
   const f = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const s = (ms: number) => `${f(ms / 1000, 1)} s`;
   const pct = (p: Percentiles) => `p50 ${s(p.p50)}, p99 ${s(p.p99)}, max ${s(p.max)}`;
-  log(`5. End to end locally: the whole pipeline in this process, driven by the clickstream sender at a fixed rate`);
-  const r = await benchEndToEnd(endToEndOptionsFromEnv(), log);
+  log(`   -- ${options.stateIds ? `with a full window of curation state (${f(options.stateIds)} dedup ids)` : "from a fresh start (no curation state)"}`);
+  const r = await benchEndToEnd(options, log);
   const o = r.options;
   log(`   offered ${f(o.rate)} events/s for ${f(o.seconds)} s (batches of ${o.batchSize}, ${o.concurrency} concurrent, ${f(o.invalidRatio * 100)}% invalid); ${o.shards} shards, curator window ${s(o.windowMs)}`);
   const sustained = r.rateRatio >= 0.95 && r.send.failedEvents === 0 && r.settled && r.drainMs <= r.targetMs;
@@ -364,6 +409,7 @@ export async function printEndToEndBench(log: (line: string) => void = console.l
   log(`   sustained ${sustained ? "PASS" : "MISS"} (answered >= 0.95 of offered, nothing failed, curator drained within window + 5 s)`);
   log(`   freshness (first try -> queryable curated row, ${f(r.freshness.events)} events): ${pct(r.freshness.total)}`);
   log(`   where it goes: API answer ${pct(r.freshness.answer)}; waiting for the micro-batch ${pct(r.freshness.waitForBatch)}; batch run ${pct(r.freshness.batchRun)}`);
+  log(`   the wait split: until the batch's stream read began ${pct(r.freshness.untilRead)}; the read ${pct(r.freshness.read)}`);
   log(`   ratio    ${f(r.ratio, 2)} of window + 5 s (${s(r.targetMs)}) (target: at most 1) ${r.ratio <= 1 ? "PASS" : "MISS"}`);
   const c = r.loss.counts;
   log(`   layers   raw ${f(c.rawEvents)} events (${f(c.rawDistinctEvents)} distinct), ${f(c.rawBadRows)} bad rows; curated ${f(c.curatedRows)} rows (${f(c.curatedDistinct)} distinct); quarantine ${f(c.quarantinedRows)}; fallback ${f(c.spilledEvents)}`);

@@ -7,6 +7,7 @@ import { benchShardEfficiency } from "./shard-efficiency";
 import { benchCompaction } from "./compaction";
 import { printCurationBench } from "./curation";
 import { printEndToEndBench } from "./end-to-end";
+import { printStateScalingBench } from "./state-scaling";
 
 const f = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -47,3 +48,6 @@ console.log(`   rows     ${compaction.rowsMatch ? "every input row exactly once 
 
 console.log("");
 await printEndToEndBench();
+
+console.log("");
+await printStateScalingBench();

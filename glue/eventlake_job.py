@@ -112,8 +112,10 @@ class SparkEngine:
         schema = ddl_schema(self.plan.batch.columns)
         self.spark.createDataFrame([(batch_id, processing_time)], schema).createOrReplaceTempView(self.plan.batch.name)
 
-    def provide_state(self, state: State, uri: Optional[str]) -> None:
-        frame = self.spark.sql(empty_state_sql(state)) if uri is None else self.spark.read.schema(ddl_schema(state.columns)).parquet(uri)
+    def provide_state(self, state: State, uris: List[str]) -> None:
+        # Segmented state: one path per live segment, read as one relation (no copy); the compiled lookup streams it
+        # past the batch's broadcast messageIds.
+        frame = self.spark.sql(empty_state_sql(state)) if not uris else self.spark.read.schema(ddl_schema(state.columns)).parquet(*uris)
         frame.createOrReplaceTempView(state.input)
 
     def run_statement(self, statement: Statement) -> None:
@@ -135,6 +137,8 @@ class SparkEngine:
         frame.write.mode("overwrite").partitionBy(*table.partition_columns).parquet(uri)
 
     def write_state(self, state: State, uri: str) -> None:
+        # What a batch keeps is its own segment (rows in proportion to the batch) or the one-row watermark, never the
+        # window: one file per write keeps the number of objects a later batch lists and reads to one per segment.
         frame = self.spark.table(state.output).select(*[c.name for c in state.columns])
         frame.coalesce(1).write.mode("overwrite").parquet(uri)
 

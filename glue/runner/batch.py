@@ -5,14 +5,16 @@ does (get, put, list, copy, delete). eventlake_job.py implements both on Spark a
 what makes a replayed batch (Spark re-runs batch N after a failure, with the same records) leave the lake exactly as
 one clean run would:
 
-  1. read the state pointer: the state version this batch reads (a replay reads what the first attempt read)
+  1. read the state pointer: the state version this batch reads (a replay reads what the first attempt read), and
+     that version's live segments
   2. clear the batch's staging prefix (leftovers of a failed attempt)
-  3. register the batch's relations, run the statements
-  4. write each table to staging, and the next state to the batch's own state version (overwrite)
+  3. register the batch's relations (segmented state: the union of the live segments), run the statements
+  4. write each table to staging; the batch's own segments and whole-state versions (overwrite); the live
+     segments after this batch (runner/state.py): earlier segments are referenced, never rewritten
   5. publish: manifest := earlier attempt's keys + this attempt's keys; copy staged files to their final names;
      delete the earlier attempt's keys this attempt did not produce; manifest := this attempt's keys
   6. move the state pointer to this batch (the state commit)
-  7. clean up: staging, state versions no batch can read any more, manifests of earlier batches
+  7. clean up: staging, state versions and segments no batch can read any more, manifests of earlier batches
 Spark commits the batch's offsets after the function returns. A crash anywhere before that replays the batch; a
 crash after step 6 replays it with the pointer already moved, which step 1 handles.
 """
@@ -41,11 +43,20 @@ from .layout import (
 )
 from .plan import Plan, State, Statement, Table
 from .state import (
+    LiveSegments,
+    decode_live_segments,
     decode_pointer,
+    encode_live_segments,
     encode_pointer,
+    live_segments_key,
+    live_segments_root,
+    next_live_segments,
     next_pointer,
+    parse_segment_dir,
     parse_version_dir,
     pointer_key,
+    segment_prefix_for,
+    stale_segments,
     stale_versions,
     state_prefix_for,
     state_to_read,
@@ -55,7 +66,7 @@ from .state import (
 class Engine(Protocol):
     def is_empty(self) -> bool: ...
     def provide_batch(self, batch_id: int, processing_time: dt.datetime) -> None: ...
-    def provide_state(self, state: State, uri: Optional[str]) -> None: ...
+    def provide_state(self, state: State, uris: List[str]) -> None: ...
     def run_statement(self, statement: Statement) -> None: ...
     def write_table(self, table: Table, uri: str) -> None: ...
     def write_state(self, state: State, uri: str) -> None: ...
@@ -88,6 +99,10 @@ def process_batch(args: JobArgs, plan: Plan, batch_id: int, engine: Engine, stor
     # 1. Which state this batch reads.
     pointer = decode_pointer(store.get(assets, pointer_key(args.state_prefix)))
     read = state_to_read(pointer, batch_id)
+    segmented = [s for s in plan.state if s.segments]
+    live_read: LiveSegments = {}
+    if read is not None and segmented:
+        live_read = decode_live_segments(store.get(assets, live_segments_key(args.state_prefix, read)), read)
 
     # 2. A clean staging prefix.
     batch_staging = join_key(args.staging_prefix, f"batch={batch_label(batch_id)}") + "/"
@@ -98,16 +113,28 @@ def process_batch(args: JobArgs, plan: Plan, batch_id: int, engine: Engine, stor
     # 3. Relations and statements.
     engine.provide_batch(batch_id, now)
     for state in plan.state:
-        uri = None if read is None else s3_uri(assets, state_prefix_for(args.state_prefix, state.name, read))
-        engine.provide_state(state, uri)
+        if state.segments:
+            uris = [s3_uri(assets, segment_prefix_for(args.state_prefix, state.name, b)) for b, _ in live_read.get(state.name, [])]
+        else:
+            uris = [] if read is None else [s3_uri(assets, state_prefix_for(args.state_prefix, state.name, read))]
+        engine.provide_state(state, uris)
     for statement in plan.statements:
         engine.run_statement(statement)
 
     # 4. Staged tables and the next state.
     for table in plan.tables:
         engine.write_table(table, s3_uri(assets, staging_key(args.staging_prefix, batch_id, table.name)))
+    live: LiveSegments = {}
+    if segmented:
+        bounds = engine.collect_stats(plan.segment_bounds)
+        live = next_live_segments(live_read, batch_id, {s.name: (_micros(bounds.get(s.segments.bound)), _micros(bounds.get(s.segments.live_from))) for s in segmented})
     for state in plan.state:
-        engine.write_state(state, s3_uri(assets, state_prefix_for(args.state_prefix, state.name, batch_id)))
+        if not state.segments:
+            engine.write_state(state, s3_uri(assets, state_prefix_for(args.state_prefix, state.name, batch_id)))
+        elif any(b == batch_id for b, _ in live[state.name]):
+            engine.write_state(state, s3_uri(assets, segment_prefix_for(args.state_prefix, state.name, batch_id)))
+    if segmented:
+        store.put(assets, live_segments_key(args.state_prefix, batch_id), encode_live_segments(batch_id, live))
     stats = engine.collect_stats(plan.stats_relation) if plan.stats_relation else {}
 
     # 5. Publish with a manifest that always covers what is in the lake.
@@ -137,11 +164,21 @@ def process_batch(args: JobArgs, plan: Plan, batch_id: int, engine: Engine, stor
     for state in plan.state:
         root = join_key(args.state_prefix, "state", state.name) + "/"
         keys = store.list(assets, root)
-        versions = {v for v in (parse_version_dir(k[len(root) :].split("/", 1)[0]) for k in keys) if v is not None}
-        drop = set(stale_versions(versions, new_pointer))
-        doomed = [k for k in keys if parse_version_dir(k[len(root) :].split("/", 1)[0]) in drop]
+        if state.segments:
+            parse = parse_segment_dir
+            drop = set(stale_segments({v for v in (parse(k[len(root) :].split("/", 1)[0]) for k in keys) if v is not None}, [live, live_read], batch_id))
+        else:
+            parse = parse_version_dir
+            drop = set(stale_versions({v for v in (parse(k[len(root) :].split("/", 1)[0]) for k in keys) if v is not None}, new_pointer))
+        doomed = [k for k in keys if parse(k[len(root) :].split("/", 1)[0]) in drop]
         if doomed:
             store.delete(assets, doomed)
+    if segmented:
+        lists_root = live_segments_root(args.state_prefix)
+        keep_lists = {live_segments_key(args.state_prefix, batch_id)} | ({live_segments_key(args.state_prefix, read)} if read is not None else set())
+        old_lists = [k for k in store.list(assets, lists_root) if k not in keep_lists]
+        if old_lists:
+            store.delete(assets, old_lists)
     manifests_root = join_key(args.state_prefix, "manifests") + "/"
     old_manifests = [k for k in store.list(assets, manifests_root) if k != manifest_key(args.state_prefix, batch_id)]
     if old_manifests:
@@ -156,6 +193,11 @@ def process_batch(args: JobArgs, plan: Plan, batch_id: int, engine: Engine, stor
         files={name: len(p.copies) for name, p in plans.items()},
         replaced=len(stale),
     )
+
+
+def _micros(value: Any) -> Optional[int]:
+    """A segment bound from the bounds relation (BIGINT microseconds; NULL -> None)."""
+    return None if value is None else int(value)
 
 
 def _orphans(earlier: Dict[str, List[str]], produced: Dict[str, List[str]]) -> set:

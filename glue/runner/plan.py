@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Dict, List, NamedTuple, Sequence, Set
+from typing import Dict, List, NamedTuple, Optional, Sequence, Set
 
 PLAN_FORMAT = "eventlake.glue-curation-plan"
-PLAN_VERSION = 1
+#: 2: dedup and aggregate state are append-only segments (State.segments, Plan.segment_bounds).
+PLAN_VERSION = 2
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -47,12 +48,23 @@ class Table(NamedTuple):
     write_order: List[str]
 
 
+class Segments(NamedTuple):
+    """Columns of the plan's segment-bounds relation for one segmented state (microseconds, may be NULL)."""
+
+    #: this batch's segment's bound (NULL: the segment is empty, nothing to keep)
+    bound: str
+    #: the smallest bound a later batch still reads (NULL: keep every segment)
+    live_from: str
+
+
 class State(NamedTuple):
     name: str
     input: str
+    #: the whole next state, or (segments set) only this batch's segment
     output: str
     columns: List[Column]
     initial: str
+    segments: Optional[Segments] = None
 
 
 class Metric(NamedTuple):
@@ -69,6 +81,8 @@ class Plan(NamedTuple):
     statements: List[Statement]
     tables: List[Table]
     stats_relation: str
+    #: one row: the columns each State.segments names
+    segment_bounds: str
     stats_dimensions: Dict[str, str]
     metrics: List[Metric]
     cleanup: List[str]
@@ -156,7 +170,16 @@ def parse_plan(raw: bytes) -> Plan:
             problems.append(f"{where}: initial must be 'empty' or 'null-row'")
         if not _IDENTIFIER.match(str(s.get("name", ""))):
             problems.append(f"{where}: bad name {s.get('name')!r}")
-        states.append(State(str(s.get("name")), str(s.get("input")), str(s.get("output")), _columns(s.get("columns"), where, problems), str(s.get("initial"))))
+        segments = None
+        raw_segments = s.get("segments")
+        if raw_segments is not None:
+            if not isinstance(raw_segments, dict) or not all(_IDENTIFIER.match(str(raw_segments.get(k, ""))) for k in ("bound", "liveFrom")):
+                problems.append(f"{where}: segments needs the bound and liveFrom column names")
+            else:
+                segments = Segments(str(raw_segments["bound"]), str(raw_segments["liveFrom"]))
+        states.append(
+            State(str(s.get("name")), str(s.get("input")), str(s.get("output")), _columns(s.get("columns"), where, problems), str(s.get("initial")), segments)
+        )
 
     statements: List[Statement] = []
     for i, s in enumerate(body.get("statements") or []):
@@ -194,6 +217,7 @@ def parse_plan(raw: bytes) -> Plan:
         statements=statements,
         tables=tables,
         stats_relation=str(stats.get("relation", "")),
+        segment_bounds=str(body.get("segmentBounds", "")),
         stats_dimensions={str(k): str(v) for k, v in (stats.get("dimensions") or {}).items()},
         metrics=metrics,
         cleanup=[str(c) for c in body.get("cleanup") or [] if str(c).strip()],
@@ -213,6 +237,8 @@ def parse_plan(raw: bytes) -> Plan:
     for s in states:
         if s.output not in created:
             problems.append(f"state {s.name!r} keeps {s.output!r}, which no statement creates")
+    if any(s.segments for s in states) and plan.segment_bounds not in created:
+        problems.append(f"segment bounds relation {plan.segment_bounds!r} is not created by any statement")
     if plan.stats_relation and plan.stats_relation not in created:
         problems.append(f"stats relation {plan.stats_relation!r} is not created by any statement")
     if problems:

@@ -3,7 +3,9 @@
 FakeStore can crash at its n-th mutating call (put, copy, delete), like a job killed between two S3 requests.
 FakeEngine writes files the way Spark does: random names per attempt, `_SUCCESS` markers, overwrite of the target
 prefix; what it writes depends on the batch's records AND the state it read, so a replay that read another state
-version would publish different content.
+version would publish different content. A segmented state's segment holds one line per record of the batch (as the
+compiled dedup_segment holds one row per curated messageId); its bound is the batch id, and with `live_batches` set
+the live-from keeps the segments of the last `live_batches` batches (a window of that many batches).
 """
 import datetime as dt
 import itertools
@@ -60,11 +62,15 @@ class FakeEngine:
     """records: the batch's record values (strings). Each table gets one file per distinct record value's
     partition; spill_partition adds a partition that only this attempt produces (like a processing-time partition)."""
 
-    def __init__(self, store: FakeStore, records: List[str], spill_partition: Optional[str] = None):
+    def __init__(self, store: FakeStore, records: List[str], spill_partition: Optional[str] = None, live_batches: Optional[int] = None, plan=None):
         self.store = store
         self.records = records
         self.attempt = next(_attempts)
         self.spill_partition = spill_partition
+        self.live_batches = live_batches
+        self.plan = plan
+        #: every state path read, per state name
+        self.state_reads: Dict[str, List[str]] = {}
         self.state_values: Dict[str, str] = {}
         self.ran: List[str] = []
         self.cleaned = False
@@ -76,15 +82,20 @@ class FakeEngine:
         assert isinstance(processing_time, dt.datetime)
         self.batch_id = batch_id
 
-    def provide_state(self, state, uri):
-        if uri is None:
+    def provide_state(self, state, uris):
+        self.state_reads[state.name] = list(uris)
+        if not uris:
             self.state_values[state.name] = "empty"
             return
-        bucket, prefix = parse_s3_uri(uri)
-        files = [k for k in self.store.list(bucket, prefix) if k.endswith(".parquet")]
-        if not files:
-            raise FileNotFoundError(f"Path does not exist: {uri}")  # what Spark says
-        self.state_values[state.name] = self.store.get(bucket, files[0]).decode()
+        contents = []
+        for uri in uris:
+            bucket, prefix = parse_s3_uri(uri)
+            files = [k for k in self.store.list(bucket, prefix) if k.endswith(".parquet")]
+            if not files:
+                raise FileNotFoundError(f"Path does not exist: {uri}")  # what Spark says
+            contents.append(self.store.get(bucket, files[0]).decode())
+        # segmented: the segments' record counts in order; whole: the version's content
+        self.state_values[state.name] = ",".join(str(len(c.split("\n"))) for c in contents) if state.segments else contents[0]
 
     def run_statement(self, statement):
         self.ran.append(statement.name)
@@ -109,10 +120,21 @@ class FakeEngine:
         self._overwrite(uri, files)
 
     def write_state(self, state, uri):
-        previous = self.state_values.get(state.name, "empty")
-        self._overwrite(uri, {f"part-00000-uuid{self.attempt}.parquet": f"{previous}+{len(self.records)}"})
+        if state.segments:
+            body = "\n".join(self.records)
+        else:
+            body = f"{self.state_values.get(state.name, 'empty')}+{len(self.records)}"
+        self._overwrite(uri, {f"part-00000-uuid{self.attempt}.parquet": body})
 
     def collect_stats(self, relation):
+        if self.plan is not None and relation == self.plan.segment_bounds:
+            live_from = None if self.live_batches is None else self.batch_id - self.live_batches + 1
+            row = {}
+            for s in self.plan.state:
+                if s.segments:
+                    row[s.segments.bound] = self.batch_id if self.records else None
+                    row[s.segments.live_from] = live_from
+            return row
         return {"records": len(self.records), "curated": len(set(self.records)), "quarantined": 0, "event_watermark": None}
 
     def cleanup(self, statements):

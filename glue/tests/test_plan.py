@@ -57,7 +57,7 @@ class BrokenPlans(unittest.TestCase):
             self.assertIn(fragment, str(raised.exception))
 
     def test_other_format_or_version(self):
-        self.assertRefused(_mutated(lambda b: b.update(version=2)), "unsupported plan")
+        self.assertRefused(_mutated(lambda b: b.update(version=1)), "unsupported plan")
         self.assertRefused(b"not json", "not JSON")
 
     def test_missing_outputs_and_duplicates(self):
@@ -101,7 +101,23 @@ class Helpers(unittest.TestCase):
             "SELECT CAST(NULL AS TIMESTAMP) AS event_watermark, CAST(NULL AS TIMESTAMP) AS max_received_at",
         )
         self.assertTrue(empty_state_sql(by_name["dedup"]).endswith(" WHERE false"))
-        self.assertEqual(ddl_schema(by_name["dedup"].columns), "message_id STRING, received_at TIMESTAMP")
+        self.assertEqual(ddl_schema(by_name["dedup"].columns), "message_id STRING, received_at TIMESTAMP, batch_id BIGINT")
+
+    def test_dedup_and_aggregates_are_segmented_the_watermark_is_whole(self):
+        plan = parse_plan(_raw())
+        by_name = {s.name: s for s in plan.state}
+        self.assertEqual(by_name["dedup"].segments, ("dedup_segment_bound", "dedup_live_from"))
+        self.assertEqual(by_name["aggregates"].segments, ("aggregate_segment_bound", "aggregate_live_from"))
+        self.assertIsNone(by_name["watermark"].segments)
+        self.assertEqual(plan.segment_bounds, "segment_bounds")
+
+    def test_segmented_state_needs_its_bounds(self):
+        with self.assertRaises(PlanError) as raised:
+            parse_plan(_mutated(lambda b: b.update(segmentBounds="nowhere")))
+        self.assertIn("segment bounds relation 'nowhere'", str(raised.exception))
+        with self.assertRaises(PlanError) as raised:
+            parse_plan(_mutated(lambda b: b["state"][0].update(segments={"bound": "x"})))
+        self.assertIn("segments needs the bound and liveFrom", str(raised.exception))
 
 
 if __name__ == "__main__":

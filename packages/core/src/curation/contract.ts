@@ -173,15 +173,24 @@ export const RELATIONS = {
       { name: "processing_time", type: "timestamp", nullable: false, source: "runner clock", description: "when the batch ran" },
     ],
   },
-  /** Dedup state: messageIds already curated, with the receivedAt of the curated copy. Empty at first. */
+  /**
+   * Dedup state: messageIds already curated, with the receivedAt of the curated copy, as immutable segments (one per
+   * batch that curated events; `batch_id` names it). The statements only read the entries still inside the window,
+   * so a runner may keep a segment until every entry in it is out (ARCHITECTURE.md, "Curation state"). Empty at first.
+   */
   dedupState: {
     name: "dedup_state",
     columns: [
       { name: "message_id", type: "string", nullable: false, source: "curated events", description: "dedup key" },
       { name: "received_at", type: "timestamp", nullable: false, source: "curated events", description: "eviction clock" },
+      { name: "batch_id", type: "bigint", nullable: false, source: "batch_info.batch_id", description: "the segment: the batch that curated it" },
     ],
   },
-  /** Open aggregate windows: per window, event type and user, the number of curated events so far. Empty at first. */
+  /**
+   * Aggregate state: per batch (its segment), window, event type and user, the number of curated events that batch
+   * added to a window still open. The statements only read windows the watermark has not closed before this batch.
+   * Empty at first.
+   */
   aggregateState: {
     name: "aggregate_state",
     columns: [
@@ -189,6 +198,7 @@ export const RELATIONS = {
       { name: "event_type", type: "string", nullable: false, source: "type", description: "event type" },
       { name: "user_key", type: "string", nullable: false, source: "'u:'||userId, else 'a:'||anonymousId", description: "user" },
       { name: "events", type: "bigint", nullable: false, source: "count", description: "curated events" },
+      { name: "batch_id", type: "bigint", nullable: false, source: "batch_info.batch_id", description: "the segment: the batch that added them" },
     ],
   },
   /** Exactly one row; both NULL before the first event. */

@@ -13,7 +13,8 @@ import { CURATION_CONTRACT, type CurationContract, type TableDef } from "../cura
 import type { CompiledCuration } from "../curation/compile";
 
 export const GLUE_PLAN_FORMAT = "eventlake.glue-curation-plan";
-export const GLUE_PLAN_VERSION = 1;
+/** 2: dedup and aggregate state are append-only segments (PlanState.segments). */
+export const GLUE_PLAN_VERSION = 2;
 
 export interface PlanColumn {
   name: string;
@@ -56,11 +57,21 @@ export interface PlanState {
   name: string;
   /** The relation the statements read (the state the previous batch left). */
   input: string;
-  /** The relation holding the state to keep after this batch. */
+  /**
+   * The relation holding what to keep after this batch: the whole next state, or with `segments` only this batch's
+   * segment, which the runner adds to the live segments.
+   */
   output: string;
   columns: PlanColumn[];
   /** Before the first batch: no rows, or exactly one row of NULLs (the watermark). */
   initial: "empty" | "null-row";
+  /**
+   * Set for append-only state: the input is the union of the live segments, the output one new segment. The columns
+   * of the plan's `segmentBounds` relation that say what to keep: `bound` is this batch's segment's (NULL: empty, write
+   * nothing), `liveFrom` the smallest bound a later batch still reads (NULL: keep all); a segment whose bound is below
+   * liveFrom is dropped.
+   */
+  segments?: { bound: string; liveFrom: string };
 }
 
 export interface PlanMetric {
@@ -81,6 +92,8 @@ export interface GlueJobPlan {
   /** One row: batch_id, processing_time. */
   batch: PlanRelation;
   state: PlanState[];
+  /** One row: the columns PlanState.segments names. */
+  segmentBounds: string;
   /** In order. */
   statements: PlanStatement[];
   tables: PlanTable[];
@@ -131,10 +144,25 @@ export function buildGlueJobPlan(contract: CurationContract = CURATION_CONTRACT,
     records: inputs.input,
     batch: inputs.batch,
     state: [
-      { name: "dedup", input: inputs.dedupState.name, output: outputs.dedupState, columns: inputs.dedupState.columns, initial: "empty" },
-      { name: "aggregates", input: inputs.aggregateState.name, output: outputs.aggregateState, columns: inputs.aggregateState.columns, initial: "empty" },
+      {
+        name: "dedup",
+        input: inputs.dedupState.name,
+        output: outputs.dedupSegment,
+        columns: inputs.dedupState.columns,
+        initial: "empty",
+        segments: { bound: "dedup_segment_bound", liveFrom: "dedup_live_from" },
+      },
+      {
+        name: "aggregates",
+        input: inputs.aggregateState.name,
+        output: outputs.aggregateSegment,
+        columns: inputs.aggregateState.columns,
+        initial: "empty",
+        segments: { bound: "aggregate_segment_bound", liveFrom: "aggregate_live_from" },
+      },
       { name: "watermark", input: inputs.watermarkState.name, output: outputs.watermarkState, columns: inputs.watermarkState.columns, initial: "null-row" },
     ],
+    segmentBounds: outputs.segmentBounds,
     statements: compiled.statements.map((s) => ({ name: s.name, sql: s.sql, query: s.query, materialize: s.materialize })),
     tables: [
       tablePlan(tables.events, outputs.events, writeOrder.events),

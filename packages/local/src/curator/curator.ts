@@ -52,7 +52,7 @@ export interface CuratorStatus {
 export const CURATOR_DIR = "curator";
 export const curatorStatusPath = (dataDir: string) => join(dataDir, CURATOR_DIR, "status.json");
 /**
- * One JSON line per committed batch ({batchId, committedAt, records, curated}), appended after the commit: when a
+ * One JSON line per committed batch ({batchId, readStartedAt, committedAt, records, curated}), appended after the commit: when a
  * batch's rows became queryable (freshness is measured from it). Observability only: a kill right after a commit
  * can leave that batch's line out, and a re-run batch is not listed twice (it is listed when it commits).
  */
@@ -60,6 +60,8 @@ export const curatorCommitLogPath = (dataDir: string) => join(dataDir, CURATOR_D
 
 export interface CommitLogEntry {
   batchId: number;
+  /** When the batch began reading the stream (its processing time is taken after the read). */
+  readStartedAt: string;
   committedAt: string;
   records: number;
   curated: number;
@@ -216,6 +218,7 @@ export class LocalCurator {
 
   /** One micro-batch (or the recovery of an interrupted one). Returns true when more records are waiting. */
   async runOnce(): Promise<boolean> {
+    const readStartedAt = new Date().toISOString();
     let batch = await this.pending();
     let records: RawRecord[];
     let more = false;
@@ -278,12 +281,12 @@ export class LocalCurator {
       rmSync(tmp, { recursive: true, force: true });
     }
     const committedAt = new Date().toISOString();
-    const entry: CommitLogEntry = { batchId: batch.batchId, committedAt, records: stats.records, curated: stats.curated };
+    const entry: CommitLogEntry = { batchId: batch.batchId, readStartedAt, committedAt, records: stats.records, curated: stats.curated };
     appendFileSync(curatorCommitLogPath(this.ctx.dataDir), `${JSON.stringify(entry)}\n`);
     this.publishMetrics(stats, records);
     this.ctx.log(
       `curator: batch ${batch.batchId}: ${stats.records} records -> ${stats.curated} curated, ${stats.duplicates} duplicates, ` +
-        `${stats.quarantined} quarantined, ${stats.aggregates} aggregate windows (${Date.now() - started} ms)`,
+        `${stats.quarantined} quarantined, ${stats.aggregates} aggregate windows (read ${started - Date.parse(readStartedAt)} ms, run ${Date.now() - started} ms)`,
     );
     await this.writeStatus({ caughtUp: !more, last: { batchId: batch.batchId, committedAt, stats, files: files.length } });
     return more;

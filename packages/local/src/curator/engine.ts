@@ -4,8 +4,15 @@
  * conformance suite and the benchmark all drive this one class, so what is tested is what runs.
  *
  * A batch: `runBatch()` loads the records and runs the statements; `writeOutputs()` copies the output relations to
- * Hive-partitioned Parquet files named from the batch id; `commit()` replaces the state with the batch's next state
- * in one transaction, together with whatever the caller commits alongside (its stream positions).
+ * Hive-partitioned Parquet files named from the batch id; `commit()` appends the batch's state segments, replaces
+ * the one-row watermark and drops the segments no later batch reads, in one transaction, together with whatever the
+ * caller commits alongside (its stream positions).
+ *
+ * State (ARCHITECTURE.md, "Curation state"): dedup_state and aggregate_state are append-only tables of segments
+ * (rows tagged with the batch that added them), and `state_segments` lists each segment with its bound. A commit
+ * writes rows in proportion to the batch (its own segment) and deletes whole expired segments by batch id (row groups
+ * skipped by their min/max), so it never rewrites the window. The only per-batch work that sees the whole window is
+ * the compiled lookup (`already_curated`: the batch's messageIds streamed against the state).
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -46,6 +53,9 @@ export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
 
 /** Statements the caller commits in the same transaction as the state (stream positions, batch bookkeeping). */
 export type CommitStatement = readonly [sql: string, params?: SqlParams];
+
+/** The catalog of state segments: (state, batch_id, bound), one row per segment still kept. */
+export const STATE_SEGMENTS = "state_segments";
 
 function micros(date: Date): bigint {
   return BigInt(date.getTime()) * 1000n;
@@ -92,15 +102,41 @@ export class CurationEngine {
   private async init() {
     for (const [k, v] of Object.entries(this.compiled.settings)) await this.connection.run(`SET ${k} = '${v.replace(/'/g, "''")}'`);
     const i = this.compiled.inputs;
+    await this.migrateUnsegmentedState();
     await this.connection.run(`CREATE TABLE IF NOT EXISTS ${i.dedupState.name} (${columnsDdl(this.compiled, "dedupState")})`);
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${i.aggregateState.name} (${columnsDdl(this.compiled, "aggregateState")})`,
     );
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound BIGINT NOT NULL)`);
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${i.watermarkState.name} (${columnsDdl(this.compiled, "watermarkState")})`,
     );
     const rows = await this.query(`SELECT count(*) AS n FROM ${i.watermarkState.name}`);
     if (Number(rows[0]!.n) === 0) await this.connection.run(`INSERT INTO ${i.watermarkState.name} VALUES (NULL, NULL)`);
+  }
+
+  /**
+   * A state database written before state was segmented holds dedup_state and aggregate_state without batch_id: it
+   * becomes one segment (batch -1, older than any batch) with its newest row as bound, so nothing curated is
+   * forgotten and the segment expires like any other.
+   */
+  private async migrateUnsegmentedState(): Promise<void> {
+    const i = this.compiled.inputs;
+    const segmented = [
+      { kind: "dedup", table: i.dedupState.name, boundColumn: "received_at" },
+      { kind: "aggregate", table: i.aggregateState.name, boundColumn: "window_start" },
+    ] as const;
+    for (const { kind, table, boundColumn } of segmented) {
+      const columns = await this.query("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1", [table]);
+      if (columns.length === 0 || columns.some((c) => c.column_name === "batch_id")) continue;
+      // DuckDB cannot add a column with a NOT NULL constraint; the default fills the rows there are, and every insert
+      // names the segment.
+      await this.connection.run("BEGIN TRANSACTION");
+      await this.connection.run(`CREATE TABLE IF NOT EXISTS ${STATE_SEGMENTS} (state VARCHAR NOT NULL, batch_id BIGINT NOT NULL, bound BIGINT NOT NULL)`);
+      await this.connection.run(`ALTER TABLE ${table} ADD COLUMN batch_id BIGINT DEFAULT -1`);
+      await this.connection.run(`INSERT INTO ${STATE_SEGMENTS} SELECT '${kind}', -1, max(epoch_us(${boundColumn})) FROM ${table} HAVING count(*) > 0`);
+      await this.connection.run("COMMIT");
+    }
   }
 
   /** Runs a query and returns plain rows (DuckDB values as JS values: BIGINT as bigint, timestamps as DuckDB values). */
@@ -203,25 +239,45 @@ FROM (SELECT TRY(decode(bytes)) AS text, bytes, arrival_time FROM _raw_bytes)`,
   }
 
   /**
-   * Makes the batch's next state the state, in one transaction with the caller's statements (stream positions):
-   * either all of it is durable or none of it is.
+   * Makes the batch's state the state, in one transaction with the caller's statements (stream positions): either all
+   * of it is durable or none of it is. Appends the batch's segments, replaces the watermark, and deletes the segments
+   * whose bound fell below what a later batch reads (segment_bounds).
    */
   async commit(extra: readonly CommitStatement[] = []): Promise<void> {
+    if (this.batchId === undefined) throw new Error("commit: no batch has run");
     const { inputs, outputs } = this.compiled;
-    // The next-state relations read the current state: materialize them before replacing it.
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE _next_dedup AS SELECT * FROM ${outputs.dedupState}`);
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE _next_aggregates AS SELECT * FROM ${outputs.aggregateState}`);
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE _next_watermark AS SELECT * FROM ${outputs.watermarkState}`);
+    const batchId = this.batchId;
+    const [bounds] = await this.query(`SELECT * FROM ${outputs.segmentBounds}`);
+    const segmented = [
+      { kind: "dedup", table: inputs.dedupState.name, segment: outputs.dedupSegment },
+      { kind: "aggregate", table: inputs.aggregateState.name, segment: outputs.aggregateSegment },
+    ] as const;
+    // Expired segments, by id: the deletes below then filter on batch_id alone, which DuckDB answers from each row
+    // group's min/max (segments are appended in batch order), so they touch the expired rows, not the window.
+    const expired = new Map<string, bigint[]>();
+    for (const { kind } of segmented) {
+      const liveFrom = bounds![`${kind}_live_from`];
+      if (liveFrom === null || liveFrom === undefined) continue;
+      const rows = await this.query(`SELECT batch_id FROM ${STATE_SEGMENTS} WHERE state = $1 AND bound < $2 ORDER BY batch_id`, [kind, liveFrom]);
+      expired.set(kind, rows.map((r) => BigInt(r.batch_id as bigint)));
+    }
     await this.connection.run("BEGIN TRANSACTION");
     try {
-      for (const [state, next] of [
-        [inputs.dedupState.name, "_next_dedup"],
-        [inputs.aggregateState.name, "_next_aggregates"],
-        [inputs.watermarkState.name, "_next_watermark"],
-      ] as const) {
-        await this.connection.run(`DELETE FROM ${state}`);
-        await this.connection.run(`INSERT INTO ${state} SELECT * FROM ${next}`);
+      for (const { kind, table, segment } of segmented) {
+        const bound = bounds![`${kind}_segment_bound`];
+        if (bound !== null && bound !== undefined) {
+          await this.connection.run(`INSERT INTO ${table} SELECT * FROM ${segment}`);
+          await this.connection.run(`INSERT INTO ${STATE_SEGMENTS} VALUES ($1, $2, $3)`, [kind, batchId, bound]);
+        }
+        const ids = expired.get(kind) ?? [];
+        if (ids.length > 0) {
+          await this.connection.run(`DELETE FROM ${table} WHERE batch_id IN (${ids.join(", ")})`);
+          await this.connection.run(`DELETE FROM ${STATE_SEGMENTS} WHERE state = $1 AND batch_id IN (${ids.join(", ")})`, [kind]);
+        }
       }
+      // next_watermark_state is materialized (a temp table): it no longer reads the row it replaces.
+      await this.connection.run(`DELETE FROM ${inputs.watermarkState.name}`);
+      await this.connection.run(`INSERT INTO ${inputs.watermarkState.name} SELECT * FROM ${outputs.watermarkState}`);
       for (const [sql, params] of extra) await this.connection.run(sql, params);
       await this.connection.run("COMMIT");
     } catch (error) {
@@ -234,7 +290,6 @@ FROM (SELECT TRY(decode(bytes)) AS text, bytes, arrival_time FROM _raw_bytes)`,
   /** Drops the batch's relations (after commit, or to abandon a batch). */
   async discard(): Promise<void> {
     for (const sql of this.compiled.cleanup) await this.connection.run(sql);
-    for (const t of ["_next_dedup", "_next_aggregates", "_next_watermark"]) await this.connection.run(`DROP TABLE IF EXISTS ${t}`);
     this.batchId = undefined;
   }
 

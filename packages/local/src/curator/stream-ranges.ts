@@ -137,14 +137,28 @@ export class StreamRangeReader {
     return range;
   }
 
-  /** Plans and reads a fresh batch from the committed positions, within the budget (user records). */
+  /**
+   * Plans and reads a fresh batch from the committed positions, within the budget (user records, shared evenly by the
+   * shards). The shards are read concurrently: each read is a few GetRecords round trips, and on a busy machine each
+   * round trip waits behind everything else on the event loop, so reading them one after another made the read (and
+   * every event's wait for its batch) grow with the shard count (BENCHMARKS.md, "Batches that wait past their window").
+   * Shards readable together are independent (a child becomes readable only once its parents are finished).
+   */
   async readNew(positions: ReadonlyMap<string, ShardPosition>, budget: number): Promise<ReadResult> {
     const shards = this.readable(await this.listShards(), positions);
+    const share = Math.max(1, Math.ceil(budget / Math.max(1, shards.length)));
+    const reads = await Promise.all(
+      shards.map(async (shard) => {
+        const into: RawRecord[] = [];
+        const range = await this.readShard(shard.ShardId!, positions.get(shard.ShardId!)?.sequenceNumber, { budget: share }, into);
+        return { range, into };
+      }),
+    );
     const records: RawRecord[] = [];
     const ranges: ShardRange[] = [];
     let more = false;
-    for (const shard of shards) {
-      const range = await this.readShard(shard.ShardId!, positions.get(shard.ShardId!)?.sequenceNumber, { budget: budget - records.length }, records);
+    for (const { range, into } of reads) {
+      for (const r of into) records.push(r);
       more ||= range.more;
       if (range.through !== undefined || range.finishes) ranges.push({ shardId: range.shardId, ...(range.after !== undefined ? { after: range.after } : {}), ...(range.through !== undefined ? { through: range.through } : {}), finishes: range.finishes });
     }
