@@ -57,7 +57,7 @@ function ready() {
 async function download(jar) {
   const target = join(jarsDir, jar.path.split("/").pop());
   if (existsSync(target) && sha1(readFileSync(target)) === jar.sha1) return;
-  const response = await fetch(`${MAVEN}/${jar.path}`);
+  const response = await globalThis.fetch(`${MAVEN}/${jar.path}`);
   if (!response.ok || !response.body) throw new Error(`GET ${MAVEN}/${jar.path}: HTTP ${response.status}`);
   const partial = `${target}.partial`;
   await pipeline(Readable.fromWeb(response.body), createWriteStream(partial));

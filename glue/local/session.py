@@ -39,11 +39,16 @@ def s3a_settings(endpoint: str) -> Dict[str, str]:
 def local_session(app: str, extra: Optional[Dict[str, str]] = None) -> Any:
     from pyspark.sql import SparkSession
 
+    # Loopback only: without these Spark binds the driver to the machine's first non-loopback address.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
         SparkSession.builder.master(os.environ.get("EVENTLAKE_SPARK_MASTER", "local[2]"))
         .appName(app)
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.driver.memory", "1g")
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")

@@ -15,7 +15,7 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import { glueJobPlanJson } from "@eventlake/core/glue/job-plan";
 import { metricsNamespace } from "@eventlake/core/stage-config";
 import { LOCAL_ASSETS_BUCKET, LOCAL_CURATION_JOB } from "../local-config";
-import type { LocalComponent, PipelineContext } from "../runtime";
+import type { PipelineContext } from "../runtime";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..", "..", "..");
 export const GLUE_PYTHON = join(REPO_ROOT, "glue", ".venv", "bin", "python");
@@ -118,22 +118,25 @@ export function spawnSparkJob(options: SparkJobOptions, stage = "local"): SparkJ
   return { child, exited };
 }
 
-/** `eventlake up --curator spark`: the Glue job in local Spark as the pipeline's curated layer. */
-export function sparkCuratorComponent(options: { windowSeconds?: number } = {}): LocalComponent {
+/**
+ * `eventlake up --curator spark`: the Glue job in local Spark as the pipeline's curated layer (a JobRunner for
+ * supervisedJob, like the DuckDB curator: the job ending by itself is a failed run the watchdog sees and restarts).
+ */
+export async function startSparkCurator(ctx: PipelineContext, fail: (error: Error) => void = () => undefined): Promise<{ close(): Promise<void> }> {
+  if (!sparkJobInstalled()) throw new Error("the local Spark environment is not installed: run `node scripts/glue-env.mjs` (needs python3 and java)");
+  const target = { region: ctx.region, streamName: ctx.streamName, bucket: ctx.bucket, kinesisEndpoint: ctx.kinesisEndpoint, s3Endpoint: ctx.s3Endpoint };
+  await publishSparkJobPlan(target);
+  let closing = false;
+  const job = spawnSparkJob({ ...target, dataDir: ctx.dataDir, windowSeconds: ctx.stage.curation.windowSeconds, onLine: (l) => ctx.log(`[spark] ${l}`) });
+  ctx.log(`curator: the Glue job runs in local Spark (pid ${job.child.pid}, window ${ctx.stage.curation.windowSeconds} s)`);
+  void job.exited.then((code) => {
+    if (!closing) fail(new Error(`the Spark job exited (${code ?? job.child.signalCode})`));
+  });
   return {
-    name: "curator (Glue job, local Spark)",
-    async start(ctx: PipelineContext) {
-      if (!sparkJobInstalled()) throw new Error("the local Spark environment is not installed: run `node scripts/glue-env.mjs` (needs python3 and java)");
-      const target = { region: ctx.region, streamName: ctx.streamName, bucket: ctx.bucket, kinesisEndpoint: ctx.kinesisEndpoint, s3Endpoint: ctx.s3Endpoint };
-      await publishSparkJobPlan(target);
-      const job = spawnSparkJob({ ...target, dataDir: ctx.dataDir, windowSeconds: options.windowSeconds ?? ctx.stage.curation.windowSeconds, onLine: (l) => ctx.log(`[spark] ${l}`) });
-      ctx.log(`curator: the Glue job runs in local Spark (pid ${job.child.pid})`);
-      return {
-        async close() {
-          if (job.child.exitCode === null) job.child.kill("SIGTERM");
-          await job.exited;
-        },
-      };
+    async close() {
+      closing = true;
+      if (job.child.exitCode === null && job.child.signalCode === null) job.child.kill("SIGTERM");
+      await job.exited;
     },
   };
 }
