@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from typing import Any, Dict, List
 
@@ -116,6 +117,12 @@ def patch_kinesis_source(spark: Any, kinesis_client: Any, directory: str) -> Non
     DataStreamReader.format = format
 
 
+def stop_now(signum: int, _frame: Any) -> None:
+    """SIGTERM/SIGINT: end at once, as a killed Glue job does (the JVM exits when its parent's pipe closes); a batch
+    in flight is replayed from the checkpoint by the next start, so there is nothing to finish first."""
+    os._exit(128 + signum)
+
+
 def main(argv: List[str]) -> None:
     s3_endpoint = env("EVENTLAKE_S3_ENDPOINT")
     kinesis_endpoint = env("EVENTLAKE_KINESIS_ENDPOINT")
@@ -132,6 +139,10 @@ def main(argv: List[str]) -> None:
     args = parse_job_args(argv)
     # The session the job's SparkContext.getOrCreate() finds: local mode, hadoop-aws on the local S3.
     spark = local_session(f"eventlake-{args.job_name}", s3a_settings(s3_endpoint))
+    # After the SparkContext exists: it installs its own SIGINT handler (cancel jobs, KeyboardInterrupt), which fails
+    # with a reentrant py4j call while the main thread waits in awaitTermination.
+    signal.signal(signal.SIGTERM, stop_now)
+    signal.signal(signal.SIGINT, stop_now)
     patch_kinesis_source(spark, boto3.client("kinesis", region_name=args.region), os.path.join(work, "stream-files"))
 
     import eventlake_job

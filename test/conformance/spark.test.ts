@@ -95,7 +95,7 @@ describe.skipIf(!sparkReady)(`curation conformance: Spark engine (the Glue job's
     writeFileSync(input, JSON.stringify(spec));
     await runSpark(input, output);
     spark = JSON.parse(readFileSync(output, "utf8")) as SparkRun;
-  }, 300_000);
+  }, 900_000);
   afterAll(() => tmp.remove());
 
   it("ran every fixture's batches on Spark 3.x", () => {

@@ -91,7 +91,7 @@ async function lakeCounts() {
 }
 
 /** Waits until every valid event of the stream is in the lake (the job caught up), then checks exactly-once. */
-async function expectExactlyOnce(info: LocalInfo, timeoutMs = 240_000) {
+async function expectExactlyOnce(info: LocalInfo, timeoutMs = 400_000) {
   const truth = await streamTruth(info);
   const deadline = Date.now() + timeoutMs;
   let lake = await lakeCounts();
@@ -121,7 +121,7 @@ async function hasManifest(s3: S3Client, batchId: number): Promise<boolean> {
 }
 
 describe.skipIf(!sparkReady)(`the Glue job on local Spark, against the local pipeline${sparkSkipNote}`, () => {
-  it("curates every valid event exactly once, also across a kill -9 mid-batch and a restart", { timeout: 600_000 }, async () => {
+  it("curates every valid event exactly once, also across a kill -9 mid-batch and a restart", { timeout: 900_000 }, async () => {
     pipeline = await startLocalPipeline({ dataDir: tmp.dir, port: 0, apiThrottling: false, log: (l) => output.push(l) }, []);
     const { info } = pipeline;
     const s3 = new S3Client({ ...clientConfig({ region: info.region, endpoint: info.s3Endpoint }), forcePathStyle: true });
