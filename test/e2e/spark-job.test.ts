@@ -114,6 +114,17 @@ async function checkpointKeys(s3: S3Client, folder: "offsets" | "commits"): Prom
   return new Set((answer.Contents ?? []).map((o) => o.Key!.split("/").pop()!).filter((n) => /^\d+$/.test(n)).map(Number));
 }
 
+/** The last batch id, once Spark committed every batch it started (the lake can hold a batch's rows before that). */
+async function lastBatchWhenIdle(s3: S3Client): Promise<number> {
+  for (;;) {
+    const offsets = await checkpointKeys(s3, "offsets");
+    const commits = await checkpointKeys(s3, "commits");
+    if (offsets.size > 0 && [...offsets].every((b) => commits.has(b))) return Math.max(...offsets);
+    if (job?.child.exitCode !== null) throw new Error(`the Spark job ended:\n${output.slice(-60).join("\n")}`);
+    await sleep(100);
+  }
+}
+
 async function hasManifest(s3: S3Client, batchId: number): Promise<boolean> {
   const key = `${SPARK_JOB_PREFIXES.state}manifests/batch=${String(batchId).padStart(10, "0")}.json`;
   const answer = await s3.send(new ListObjectsV2Command({ Bucket: LOCAL_ASSETS_BUCKET, Prefix: key }));
@@ -141,8 +152,7 @@ describe.skipIf(!sparkReady)(`the Glue job on local Spark, against the local pip
       expect(text.rows).toEqual([["naïve café ✓ 😀"]]);
 
       // 2. kill -9 in the middle of a batch: its manifest is written (publication started), Spark has not committed it.
-      const committed = await checkpointKeys(s3, "commits");
-      const next = Math.max(...committed) + 1;
+      const next = (await lastBatchWhenIdle(s3)) + 1;
       await send(info, makeRequest("b", 40));
       while (!(await hasManifest(s3, next))) {
         if (job!.child.exitCode !== null) throw new Error(`the Spark job ended:\n${output.slice(-60).join("\n")}`);
