@@ -7,6 +7,7 @@
  * The records are what the ingest path puts on the stream (the real parse/plan code): realistic clickstream with
  * 2% invalid events (bad rows) and 1% resent duplicates.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,9 @@ import { DEFAULT_INGEST_CONFIG } from "@eventlake/core/ingest/config";
 import { newMessageId } from "@eventlake/core/ingest/message-id";
 import { parseRequestBody, planIngest } from "@eventlake/core/ingest/request";
 import { createSchemaRegistry } from "@eventlake/core/ingest/schema-registry";
+import { buildGlueJobPlan, glueJobPlanJson } from "@eventlake/core/glue/job-plan";
 import { CurationEngine, type RawRecord } from "@eventlake/local/curator/engine";
+import { GLUE_PYTHON, sparkJobInstalled } from "@eventlake/local/curator/spark-job";
 import { ClickstreamGenerator } from "@eventlake/local/loadgen/clickstream";
 
 export interface CurationBench {
@@ -31,6 +34,34 @@ export interface CurationBench {
   /** copy time / engine time: the engine's throughput as a share of the COPY's. */
   ratio: number;
   cpuRatio: number;
+  /** The Glue job's engine (glue/local/bench_curation.py, local Spark) on the same records; undefined when not installed. */
+  spark?: SparkCurationBench;
+}
+
+export interface SparkCurationBench {
+  sparkVersion: string;
+  wallMs: number;
+  loadMs: number;
+  stats: Record<string, number>;
+}
+
+/**
+ * The same records through the Glue job's own engine in local-mode Spark (2 cores): informative only, Spark's fixed
+ * costs per statement dominate small batches and a Glue worker is not this machine.
+ */
+export function benchSparkCuration(lines: Buffer[], runs: number, root: string): SparkCurationBench | undefined {
+  if (!sparkJobInstalled()) return undefined;
+  const input = join(root, "records.b64");
+  const plan = join(root, "plan.json");
+  writeFileSync(input, lines.map((l) => l.toString("base64")).join("\n"));
+  writeFileSync(plan, glueJobPlanJson(buildGlueJobPlan()));
+  const result = spawnSync(GLUE_PYTHON, ["-B", join(import.meta.dirname, "..", "glue", "local", "bench_curation.py"), input, String(runs), plan], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`bench_curation.py failed (${result.status ?? result.signal}):\n${result.stderr.slice(-4000)}`);
+  const line = result.stdout.trim().split("\n").pop()!;
+  return JSON.parse(line) as SparkCurationBench;
 }
 
 /** The stream records for `count` events: canonical events and bad rows as the ingest path writes them. */
@@ -133,6 +164,7 @@ export async function benchCuration(options: { records?: number; runs?: number; 
       partitionedRuns.push(await runCopy(ndjson, mkdtempSync(join(root, "copy-")), threads, true));
       loads.push(await loadOnly(records, threads));
     }
+    const spark = process.env.EVENTLAKE_BENCH_SPARK === "0" ? undefined : benchSparkCuration(lines, runs, root);
     const e = median(engineRuns, (r) => r.wallMs);
     const c = median(copyRuns, (r) => r.wallMs);
     const loadMs = median(loads, (x) => x);
@@ -156,6 +188,7 @@ export async function benchCuration(options: { records?: number; runs?: number; 
       copyPartitioned: median(partitionedRuns, (r) => r.wallMs),
       ratio: c.wallMs / e.wallMs,
       cpuRatio: c.cpuMs / e.cpuMs,
+      ...(spark ? { spark } : {}),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -173,6 +206,11 @@ export async function printCurationBench(log: (line: string) => void = console.l
   log(`            load ${f(r.engine.loadMs)} ms, statements ${f(r.engine.sqlMs)} ms, Parquet COPY (partitioned) ${f(r.engine.writeMs)} ms, state commit ${f(r.engine.commitMs)} ms`);
   log(`   COPY     ${f(r.copy.wallMs)} ms  (${perSec(r.copy.wallMs)} records/s; CPU ${f(r.copy.cpuMs)} ms)`);
   log(`   COPY into year/month/day/event_type partitions: ${f(r.copyPartitioned.wallMs)} ms (engine at ${f(r.copyPartitioned.wallMs / r.engine.wallMs, 2)} of it)`);
+  if (r.spark) {
+    log(
+      `   Spark    ${f(r.spark.wallMs)} ms  (${perSec(r.spark.wallMs)} records/s; load ${f(r.spark.loadMs)} ms)  -> ${f(r.spark.stats.curated ?? 0)} curated, ${f(r.spark.stats.quarantined ?? 0)} quarantined: the Glue job's engine, local Spark ${r.spark.sparkVersion} on this machine (informative; ${f(r.spark.wallMs / r.engine.wallMs, 1)}x the DuckDB engine's time)`,
+    );
+  } else log("   Spark    skipped: the local Spark environment is not installed (`node scripts/glue-env.mjs`; needs python3 and java)");
   log(`   ratio    ${f(r.ratio, 2)} of the COPY's throughput (CPU: ${f(r.cpuRatio, 2)}) (target: at least 0.6) ${r.ratio >= 0.6 ? "PASS" : "MISS"}`);
   return r;
 }

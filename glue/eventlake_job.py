@@ -193,7 +193,9 @@ def main(argv: List[str]) -> None:
         records = frame.select(F.explode(to_rows(F.col(cols.data), F.col(cols.partition_key))).alias("r"), F.col(cols.arrival_time).alias("arrival_time"))
         records = records.select("r.data", "r.data_base64", "arrival_time")
         now = dt.datetime.now(dt.timezone.utc)
-        result = process_batch(args, plan, batch_id, SparkEngine(spark, records, plan), store, now)
+        # The batch's own session: Structured Streaming runs each query on a clone of the session, and temp views
+        # registered from the batch's DataFrame live in that clone's catalog, not in `spark`'s.
+        result = process_batch(args, plan, batch_id, SparkEngine(frame.sparkSession, records, plan), store, now)
         LOG.info(summary_line(result, time.monotonic() - started))
         if not result.skipped:
             for data in chunks(metric_data(plan, result.stats, now)):

@@ -21,7 +21,7 @@ crash after step 6 replays it with the pointer already moved, which step 1 handl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 try:  # Python 3.8+
     from typing import Protocol
@@ -112,27 +112,21 @@ def process_batch(args: JobArgs, plan: Plan, batch_id: int, engine: Engine, stor
 
     # 3. Relations and statements.
     engine.provide_batch(batch_id, now)
-    for state in plan.state:
-        if state.segments:
-            uris = [s3_uri(assets, segment_prefix_for(args.state_prefix, state.name, b)) for b, _ in live_read.get(state.name, [])]
-        else:
-            uris = [] if read is None else [s3_uri(assets, state_prefix_for(args.state_prefix, state.name, read))]
-        engine.provide_state(state, uris)
+
+    def segment_uri(name: str, b: int) -> str:
+        return s3_uri(assets, segment_prefix_for(args.state_prefix, name, b))
+
+    def version_uri(name: str, b: int) -> str:
+        return s3_uri(assets, state_prefix_for(args.state_prefix, name, b))
+
+    provide_states(engine, plan, read, live_read, segment_uri, version_uri)
     for statement in plan.statements:
         engine.run_statement(statement)
 
     # 4. Staged tables and the next state.
     for table in plan.tables:
         engine.write_table(table, s3_uri(assets, staging_key(args.staging_prefix, batch_id, table.name)))
-    live: LiveSegments = {}
-    if segmented:
-        bounds = engine.collect_stats(plan.segment_bounds)
-        live = next_live_segments(live_read, batch_id, {s.name: (_micros(bounds.get(s.segments.bound)), _micros(bounds.get(s.segments.live_from))) for s in segmented})
-    for state in plan.state:
-        if not state.segments:
-            engine.write_state(state, s3_uri(assets, state_prefix_for(args.state_prefix, state.name, batch_id)))
-        elif any(b == batch_id for b, _ in live[state.name]):
-            engine.write_state(state, s3_uri(assets, segment_prefix_for(args.state_prefix, state.name, batch_id)))
+    live = write_states(engine, plan, batch_id, live_read, segment_uri, version_uri)
     if segmented:
         store.put(assets, live_segments_key(args.state_prefix, batch_id), encode_live_segments(batch_id, live))
     stats = engine.collect_stats(plan.stats_relation) if plan.stats_relation else {}
@@ -193,6 +187,33 @@ def process_batch(args: JobArgs, plan: Plan, batch_id: int, engine: Engine, stor
         files={name: len(p.copies) for name, p in plans.items()},
         replaced=len(stale),
     )
+
+
+def provide_states(
+    engine: Engine, plan: Plan, read: Optional[int], live_read: LiveSegments, segment_uri: Callable[[str, int], str], version_uri: Callable[[str, int], str]
+) -> None:
+    """Registers each state relation a batch reads: the live segments of the version it reads, or that whole version."""
+    for state in plan.state:
+        if state.segments:
+            uris = [segment_uri(state.name, b) for b, _ in live_read.get(state.name, [])]
+        else:
+            uris = [] if read is None else [version_uri(state.name, read)]
+        engine.provide_state(state, uris)
+
+
+def write_states(engine: Engine, plan: Plan, batch_id: int, live_read: LiveSegments, segment_uri: Callable[[str, int], str], version_uri: Callable[[str, int], str]) -> LiveSegments:
+    """Writes the batch's own segments (when they stay live) and whole-state versions; returns the live segments after it."""
+    segmented = [s for s in plan.state if s.segments]
+    live: LiveSegments = {}
+    if segmented:
+        bounds = engine.collect_stats(plan.segment_bounds)
+        live = next_live_segments(live_read, batch_id, {s.name: (_micros(bounds.get(s.segments.bound)), _micros(bounds.get(s.segments.live_from))) for s in segmented})
+    for state in plan.state:
+        if not state.segments:
+            engine.write_state(state, version_uri(state.name, batch_id))
+        elif any(b == batch_id for b, _ in live[state.name]):
+            engine.write_state(state, segment_uri(state.name, batch_id))
+    return live
 
 
 def _micros(value: Any) -> Optional[int]:

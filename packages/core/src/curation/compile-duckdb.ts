@@ -37,6 +37,8 @@ export const DUCKDB_DIALECT: Dialect = {
     FROM (SELECT r.*, TRY(json_extract_string(r.${column}, [${keys.map((k) => lit(`$.${k}`)).join(", ")}])) AS ${alias} FROM ${source} r) p) ${alias}0`,
     columns: keys.map((_, i) => `${alias}0.${alias}[${i + 1}]`),
   }),
+  // json_extract_string writes nested values with yyjson: minified, UTF-8 characters unescaped.
+  objectText: (e) => e,
   fullMatch: (e, pattern) => `COALESCE(regexp_full_match(${e}, ${lit(pattern)}), false)`,
   parseTimestamp: (e) => `TRY_CAST(${e} AS TIMESTAMPTZ)`,
   toMicros: (e) => `epoch_us(${e})`,

@@ -20,6 +20,19 @@ function lit(value: string): string {
   return `'${escaped}'`;
 }
 
+/**
+ * Jackson's UTF-8 writer (Spark 3.x, Jackson 2.13-2.15: json_tuple copies a nested value through it) escapes each
+ * half of a surrogate pair (`\uD83D\uDE00` for U+1F600) where the record had the character itself. The text is
+ * split into tokens (an escaped surrogate pair, any other escape, a run without backslashes) so that an escaped
+ * backslash followed by "uD83D..." is never taken for an escape, and each pair is decoded from UTF-16.
+ */
+function unescapeSurrogatePairs(e: string): string {
+  const pair = String.raw`\\uD[89ABab][0-9A-Fa-f]{2}\\uD[C-Fc-f][0-9A-Fa-f]{2}`;
+  const tokens = `regexp_extract_all(${e}, ${lit(String.raw`${pair}|\\.|[^\\]+`)}, 0)`;
+  const decoded = `CASE WHEN length(t) = 12 AND left(t, 1) = ${lit("\\")} THEN decode(unhex(concat(substr(t, 3, 4), substr(t, 9, 4))), 'UTF-16BE') ELSE t END`;
+  return `CASE WHEN instr(${e}, ${lit(String.raw`\uD`)}) = 0 THEN ${e} ELSE array_join(transform(${tokens}, t -> ${decoded}), '') END`;
+}
+
 export const SPARK_DIALECT: Dialect = {
   engine: "spark",
   lit,
@@ -32,6 +45,7 @@ export const SPARK_DIALECT: Dialect = {
   LATERAL VIEW OUTER json_tuple(${alias}0.${column}, ${keys.map((k) => lit(k)).join(", ")}) ${alias} AS ${keys.map((_, i) => `${alias}_${i}`).join(", ")}`,
     columns: keys.map((_, i) => `CASE WHEN ${alias}0.is_object THEN ${alias}.${alias}_${i} END`),
   }),
+  objectText: unescapeSurrogatePairs,
   fullMatch: (e, pattern) => `COALESCE(${e} RLIKE ${lit(`^(${pattern})$`)}, false)`,
   // Non-ANSI CAST: NULL for dates that do not exist (2023-02-29); the pattern was checked first.
   parseTimestamp: (e) => `CAST(${e} AS TIMESTAMP)`,

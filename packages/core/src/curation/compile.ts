@@ -37,6 +37,12 @@ export interface Dialect {
    * NULL; every field NULL when the record is not a JSON object.
    */
   jsonFields(source: string, sourceColumn: string, keys: readonly string[], alias: string): { from: string; columns: string[] };
+  /**
+   * The text of a JSON object value as `jsonFields` returned it -> the same JSON as both engines write it (minified,
+   * non-ASCII characters as themselves). DuckDB's text is already that; Spark's writer (Jackson) escapes characters
+   * outside the Basic Multilingual Plane as surrogate pairs (`\uD83D\uDE00` for an emoji), which Spark must undo.
+   */
+  objectText(expr: string): string;
   /** True when the whole of `expr` matches `pattern` (a regex with no backslashes, same in RE2 and Java). */
   fullMatch(expr: string, pattern: string): string;
   /** A string already matching the contract's timestamp pattern -> timestamp (UTC), NULL if not a real date. */
@@ -142,6 +148,8 @@ const KEYS = [
   "payloadTruncated",
 ] as const;
 type Key = (typeof KEYS)[number];
+/** Keys whose value must be a JSON object (rules invalid_field_type:<key>), kept as JSON text in `json` columns. */
+const OBJECT_KEYS: readonly Key[] = ["properties", "traits", "context"];
 const f = (key: Key) => `f_${key}`;
 
 /** What later statements read from `classified` (only these are kept: materializing costs per column). */
@@ -254,7 +262,7 @@ export function compileCuration(d: Dialect, contract: CurationContract = CURATIO
     "parsed",
     false,
     "each record: a JSON object or not, and its top-level fields as text (NULL unless an object)",
-    `SELECT data, data_base64, arrival_time, is_object, ${KEYS.map((k, i) => `${fields.columns[i]} AS ${f(k)}`).join(", ")}
+    `SELECT data, data_base64, arrival_time, is_object, ${KEYS.map((k, i) => `${OBJECT_KEYS.includes(k) ? d.objectText(fields.columns[i]!) : fields.columns[i]} AS ${f(k)}`).join(", ")}
 FROM ${fields.from}`,
   );
 

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { runCompact } from "./compact";
 import { runCost } from "./cost";
 import { runQuery } from "./query";
@@ -24,6 +24,11 @@ program
   .option("--shards <n>", "shards of a new local stream", wholeNumber)
   .option("--no-shard-limits", "turn off Kinesis's per-shard write limits (1 MiB/s, 1,000 records/s)")
   .option("--no-api-throttling", "turn off the API stage throttling")
+  .addOption(
+    new Option("--curator <engine>", "the curated layer: the DuckDB curator, or the Glue job itself in local Spark (needs `node scripts/glue-env.mjs`)")
+      .choices(["duckdb", "spark"])
+      .default("duckdb"),
+  )
   .action((options) => runUp({ ...program.opts(), ...options }));
 
 program

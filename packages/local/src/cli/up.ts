@@ -1,7 +1,18 @@
-import { resolveDataDir } from "../local-config";
+import { LOCAL_COMPONENTS } from "../components";
+import { startSparkCurator } from "../curator/spark-job";
+import { LOCAL_CURATION_JOB, resolveDataDir } from "../local-config";
 import { startLocalPipeline } from "../runtime";
+import { supervisedJob } from "../scheduler";
 
-export async function runUp(options: { dataDir?: string; port: number; host: string; shards?: number; shardLimits: boolean; apiThrottling: boolean }) {
+/** The curated layer: the DuckDB curator (fast, the default) or the Glue job itself in local Spark. */
+export type CuratorEngine = "duckdb" | "spark";
+
+function components(curator: CuratorEngine) {
+  if (curator === "duckdb") return LOCAL_COMPONENTS;
+  return LOCAL_COMPONENTS.map((c) => (c.name === "curator" ? supervisedJob("curator", LOCAL_CURATION_JOB, startSparkCurator) : c));
+}
+
+export async function runUp(options: { dataDir?: string; port: number; host: string; shards?: number; shardLimits: boolean; apiThrottling: boolean; curator?: CuratorEngine }) {
   const dataDir = resolveDataDir(options.dataDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let pipeline;
@@ -14,7 +25,7 @@ export async function runUp(options: { dataDir?: string; port: number; host: str
       apiThrottling: options.apiThrottling,
       log,
       ...(options.shards !== undefined ? { shards: options.shards } : {}),
-    });
+    }, components(options.curator ?? "duckdb"));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === "EADDRINUSE") {

@@ -1,0 +1,1 @@
+"""Running the Glue job on one machine: a local SparkSession, an `awsglue` stand-in and the conformance runner."""
