@@ -6,7 +6,7 @@ import { runSend } from "./send";
 import { runStatus } from "./status";
 import { runUp } from "./up";
 import { FAULT_CELLS } from "../proof/cells";
-import { nonNegativeNumber, positiveNumber, share, wholeNumber } from "./options";
+import { nonNegativeNumber, outputsOption, positiveNumber, regionOption, share, stageOption, wholeNumber } from "./options";
 
 
 
@@ -52,9 +52,9 @@ program
   .command("status")
   .description("show the local stream (shards, records in, throttled writes), fallback spills, and the raw archive (freshness, deliveries); with --stage, a deployed stage's stream, layers, curation job and alarms")
   .option("--json", "print JSON instead of tables", false)
-  .option("--stage <stage>", "a deployed stage (resources from SST's outputs, AWS credentials from the default chain) instead of the local pipeline")
-  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
-  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
+  .addOption(stageOption())
+  .addOption(outputsOption())
+  .addOption(regionOption())
   .action((options) => runStatus({ ...program.opts(), ...options }));
 
 
@@ -92,9 +92,9 @@ program
   .description("loss accounting: reconcile the raw archive, the curated table, quarantine and fallback spills")
   .option("--json", "print JSON instead of a table", false)
   .option("--expect <file>", "also check exactly these events: the file `eventlake send --record` writes (message_id,outcome lines)")
-  .option("--stage <stage>", "a deployed stage (resources from SST's outputs, AWS credentials from the default chain) instead of the local pipeline")
-  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
-  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
+  .addOption(stageOption())
+  .addOption(outputsOption())
+  .addOption(regionOption())
   .option("--since <time>", "with --stage: reconcile objects written since this time (ISO UTC or relative 6h, 2d)", "1h")
   .action(async (options) => {
     const { runVerify } = await import("./verify");
@@ -110,9 +110,9 @@ program
   .option("--again", "also re-send objects an earlier replay already re-sent", false)
   .option("--dry-run", "count what would be re-sent; send nothing", false)
   .option("--json", "print JSON instead of a table", false)
-  .option("--stage <stage>", "a deployed stage (resources from SST's outputs, AWS credentials from the default chain) instead of the local pipeline")
-  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
-  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
+  .addOption(stageOption())
+  .addOption(outputsOption())
+  .addOption(regionOption())
   .action(async (options) => {
     const { runReplay } = await import("./replay");
     await runReplay({ ...program.opts(), ...options });
@@ -121,9 +121,9 @@ program
 program
   .command("smoke")
   .description("after a deploy (--stage) or on the local pipeline: events with known ids through the API, then found in raw/ and curated/, with the curation job's state and the alarms; exit 0 only when every event is found once")
-  .option("--stage <stage>", "a deployed stage (resources from SST's outputs); without it, the running local pipeline")
-  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
-  .option("--region <region>", "AWS region (default: the stage's, from its outputs)")
+  .addOption(stageOption())
+  .addOption(outputsOption())
+  .addOption(regionOption())
   .option("--write-key <key>", "a write key of the stage (env EVENTLAKE_WRITE_KEY; locally: the pipeline's)")
   .option("--timeout <seconds>", "how long to wait for the events in raw/ and curated/ (default 900 on a stage, 120 locally)", positiveNumber)
   .option("-b, --batch-size <n>", "events in the /v1/batch request", wholeNumber, 10)
@@ -137,8 +137,8 @@ program
   .command("curate")
   .description("run the local curator against a deployed stage's stream and lake until Ctrl-C (what `sst dev` runs on a personal stage instead of the Glue job)")
   .requiredOption("--stage <stage>", "the stage (stream and bucket from the dev command's environment, else from its outputs)")
-  .option("--outputs <file>", "SST's outputs of the stage's last deploy (default .sst/outputs.json)")
-  .option("--region <region>", "AWS region (default: AWS_REGION, else the stage's from its outputs)")
+  .addOption(outputsOption())
+  .addOption(regionOption("AWS region (default: AWS_REGION, else the stage's from its outputs)"))
   .action(async (options) => {
     const { runCurate } = await import("./curate");
     await runCurate({ ...program.opts(), ...options });
