@@ -40,4 +40,41 @@ describe("curation conformance: DuckDB engine", () => {
       });
     });
   }
+
+  // properties, traits and context must be JSON objects. Both engines read fields as text (Spark's json_tuple cannot
+  // tell a string from other JSON), so a string whose text is a JSON object passes like an object does; DuckDB reads
+  // object-ness from the record's one parse, and these cases pin that it agrees with parsing the field's text.
+  it("object fields: objects and strings holding an object pass; other strings, arrays and scalars are quarantined", async () => {
+    const engine = await CurationEngine.open(":memory:", { threads: 1 });
+    try {
+      const base = { kind: "event", formatVersion: 1, sourceId: "web", schemaVersion: null, type: "track", event: "Clicked", userId: "u-1", receivedAt: "2024-06-02T07:59:59.000Z", timestamp: "2024-06-02T07:59:58.000Z" };
+      const cases: [id: string, fields: Record<string, unknown>][] = [
+        ["obj", { properties: { a: [1, 2.50], "b c": { d: null } }, traits: {}, context: { ip: "1.2.3.4" } }],
+        ["str-obj", { properties: '{"a": 1}', traits: " {}", context: '{"x":"y"}' }],
+        ["str-brace", { properties: "{not json" }],
+        ["str-quote", { traits: '"{}"' }],
+        ["array", { context: [{ a: 1 }] }],
+        ["number", { properties: 7 }],
+        ["null", { properties: null, traits: null, context: null }],
+      ];
+      const arrivalTime = new Date("2024-06-02T08:00:00Z");
+      const records = cases.map(([messageId, fields]) => ({ data: Buffer.from(JSON.stringify({ ...base, messageId, ...fields })), arrivalTime }));
+      await engine.runBatch(1, new Date("2024-06-02T08:00:30Z"), records);
+      const curated = await engine.query(`SELECT message_id, properties, traits, context FROM ${engine.compiled.outputs.events} ORDER BY message_id`);
+      expect(curated).toEqual([
+        { message_id: "null", properties: null, traits: null, context: null },
+        { message_id: "obj", properties: '{"a":[1,2.5],"b c":{"d":null}}', traits: "{}", context: '{"ip":"1.2.3.4"}' },
+        { message_id: "str-obj", properties: '{"a": 1}', traits: " {}", context: '{"x":"y"}' },
+      ]);
+      const quarantined = await engine.query(`SELECT message_id, reason, message FROM ${engine.compiled.outputs.quarantine} ORDER BY message_id`);
+      expect(quarantined).toEqual([
+        { message_id: "array", reason: "invalid_field_type", message: "context must be a JSON object" },
+        { message_id: "number", reason: "invalid_field_type", message: "properties must be a JSON object" },
+        { message_id: "str-brace", reason: "invalid_field_type", message: "properties must be a JSON object" },
+        { message_id: "str-quote", reason: "invalid_field_type", message: "traits must be a JSON object" },
+      ]);
+    } finally {
+      engine.close();
+    }
+  });
 });

@@ -109,7 +109,7 @@ describe("curation compilers", () => {
     expect(sparkSql).toContain("json_tuple(");
     expect(sparkSql).toContain("unix_micros(");
     expect(sparkSql).toMatch(/^CREATE OR REPLACE TEMPORARY VIEW parsed AS /m);
-    expect(duckSql).toContain("json_extract_string(");
+    expect(duckSql).toContain("json_transform(");
     expect(duckSql).toContain("epoch_us(");
     expect(duckSql).toMatch(/CREATE OR REPLACE TEMP TABLE classified AS /);
     expect(spark.inputs.input.columns).toEqual([

@@ -21,6 +21,9 @@ function lit(value: string): string {
   return parts.length === 1 ? parts[0]! : `(${parts.join(" || ")})`;
 }
 
+/** A quoted identifier. */
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /** One parse: json_type fails on text that is not JSON, and TRY turns that failure into NULL. */
 const isJsonObject = (e: string) => `COALESCE(TRY(json_type(${e})) = 'OBJECT', false)`;
 
@@ -29,16 +32,28 @@ export const DUCKDB_DIALECT: Dialect = {
   lit,
   type: (t) => SQL_TYPES[t].duckdb,
   isJsonObject,
-  jsonFields: (source, column, keys, alias) => ({
-    // One parse per record: json_extract_string with a list of paths returns a list of texts (all NULL for JSON that
-    // is not an object); TRY turns the error on text that is not JSON into NULL; valid JSON is an object exactly when
-    // its first non-blank character is "{". The record almost always starts with "{" itself: that is tested first,
-    // because ltrim copies the whole record text.
-    from: `(SELECT p.*, (p.${alias} IS NOT NULL AND (starts_with(p.${column}, '{') OR starts_with(ltrim(p.${column}, ${lit(" \t\n\r")}), '{'))) AS is_object
-    FROM (SELECT r.*, TRY(json_extract_string(r.${column}, [${keys.map((k) => lit(`$.${k}`)).join(", ")}])) AS ${alias} FROM ${source} r) p) ${alias}0`,
-    columns: keys.map((_, i) => `${alias}0.${alias}[${i + 1}]`),
-  }),
-  // json_extract_string writes nested values with yyjson: minified, UTF-8 characters unescaped.
+  jsonFields: (source, column, keys, alias, objectKeys) => {
+    // One parse per record: json_transform to a struct of every key (TRY: text that is not JSON gives NULL). A VARCHAR
+    // field is a string value unquoted and any other value as its JSON text, as json_extract_string gives it. The keys
+    // that must hold objects come as JSON text instead (strings quoted), so whether the value is an object is read
+    // from its first character rather than by parsing the field again; the text the rules and outputs see is still
+    // the unquoted one. Valid JSON is an object exactly when its first non-blank character is "{" (an array or scalar
+    // gives a struct of NULLs, so every field is NULL then).
+    const objects = new Set(objectKeys);
+    const struct = `{${keys.map((k) => `${JSON.stringify(k)}: ${objects.has(k) ? '"JSON"' : '"VARCHAR"'}`).join(", ")}}`;
+    const field = (k: string) => `${alias}0.${alias}.${quoteIdent(k)}`;
+    const unquote = (json: string) => `CASE WHEN starts_with(${json}, '"') THEN json_extract_string(${json}, '$') ELSE CAST(${json} AS VARCHAR) END`;
+    return {
+      from: `(SELECT p.*, (p.${alias} IS NOT NULL AND (starts_with(p.${column}, '{') OR starts_with(ltrim(p.${column}, ${lit(" \t\n\r")}), '{'))) AS is_object
+    FROM (SELECT r.*, TRY(json_transform(r.${column}, ${lit(struct)})) AS ${alias} FROM ${source} r) p) ${alias}0`,
+      columns: keys.map((k) => (objects.has(k) ? unquote(field(k)) : field(k))),
+      // Exactly isJsonObject of the unquoted text: an object, or a string whose text is a JSON object.
+      objectTests: objectKeys.map(
+        (k) => `CASE WHEN starts_with(${field(k)}, '{') THEN true WHEN starts_with(${field(k)}, '"') THEN ${isJsonObject(unquote(field(k)))} ELSE false END`,
+      ),
+    };
+  },
+  // DuckDB writes nested values (a JSON field cast to text) with yyjson: minified, UTF-8 characters unescaped.
   objectText: (e) => e,
   fullMatch: (e, pattern) => `COALESCE(regexp_full_match(${e}, ${lit(pattern)}), false)`,
   parseTimestamp: (e) => `TRY_CAST(${e} AS TIMESTAMPTZ)`,

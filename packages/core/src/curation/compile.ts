@@ -34,9 +34,11 @@ export interface Dialect {
   /**
    * The FROM clause (with a boolean column `is_object`) and the column expressions that read top-level keys of a
    * JSON object as text: a string value unquoted, any other value as its JSON text, a missing key or JSON null as
-   * NULL; every field NULL when the record is not a JSON object.
+   * NULL; every field NULL when the record is not a JSON object. `objectTests` (optional), one per `objectKeys`
+   * entry: a boolean expression equal to `isJsonObject` of that key's column, for an engine that can answer it from
+   * the record's one parse instead of parsing the field's text again; without it the rules call `isJsonObject`.
    */
-  jsonFields(source: string, sourceColumn: string, keys: readonly string[], alias: string): { from: string; columns: string[] };
+  jsonFields(source: string, sourceColumn: string, keys: readonly string[], alias: string, objectKeys: readonly string[]): { from: string; columns: string[]; objectTests?: string[] };
   /**
    * The text of a JSON object value as `jsonFields` returned it -> the same JSON as both engines write it (minified,
    * non-ASCII characters as themselves). DuckDB's text is already that; Spark's writer (Jackson) escapes characters
@@ -151,6 +153,8 @@ type Key = (typeof KEYS)[number];
 /** Keys whose value must be a JSON object (rules invalid_field_type:<key>), kept as JSON text in `json` columns. */
 const OBJECT_KEYS: readonly Key[] = ["properties", "traits", "context"];
 const f = (key: Key) => `f_${key}`;
+/** The column of `parsed` with a dialect's objectTests answer for a key. */
+const objectFlag = (key: Key) => `f_${key}_is_object`;
 
 /** What later statements read from `classified` (only these are kept: materializing costs per column). */
 const CLASSIFIED_COLUMNS = [
@@ -179,7 +183,7 @@ function floorMicros(dateIso: string): number {
 }
 
 /** The predicate (over `classified`'s typed columns) that fails a rule. */
-function rulePredicate(rule: ValidationRule, contract: CurationContract, d: Dialect): string {
+function rulePredicate(rule: ValidationRule, contract: CurationContract, d: Dialect, objectTested: ReadonlySet<string>): string {
   const key = `${rule.reason}${rule.field ? `:${rule.field}` : ""}`;
   const tsRaw = (field: keyof typeof TIMESTAMP_FIELDS) => f(field);
   const tsCol = (field: keyof typeof TIMESTAMP_FIELDS) => `${TIMESTAMP_FIELDS[field]}`;
@@ -224,7 +228,7 @@ function rulePredicate(rule: ValidationRule, contract: CurationContract, d: Dial
     case "invalid_field_type:traits":
     case "invalid_field_type:context": {
       const col = f(rule.field as Key);
-      return `(${col} IS NOT NULL AND NOT ${d.isJsonObject(col)})`;
+      return `(${col} IS NOT NULL AND NOT ${objectTested.has(rule.field!) ? objectFlag(rule.field as Key) : d.isJsonObject(col)})`;
     }
     default:
       throw new Error(`curation compiler: no predicate for rule ${key}`);
@@ -257,12 +261,15 @@ export function compileCuration(d: Dialect, contract: CurationContract = CURATIO
   const dedupMicros = contract.dedup.windowSeconds * 1_000_000;
 
   // 1. parsed: is the record a JSON object, and its top-level fields as text.
-  const fields = d.jsonFields(R.input.name, "data", KEYS, "j");
+  const objectKeys = [...new Set(contract.rules.filter((r) => r.reason === "invalid_field_type" && r.field !== undefined).map((r) => r.field as Key))];
+  const fields = d.jsonFields(R.input.name, "data", KEYS, "j", objectKeys);
+  const objectTests = fields.objectTests ?? [];
+  const objectTested = new Set(objectTests.length ? objectKeys : []);
   add(
     "parsed",
     false,
     "each record: a JSON object or not, and its top-level fields as text (NULL unless an object)",
-    `SELECT data, data_base64, arrival_time, is_object, ${KEYS.map((k, i) => `${OBJECT_KEYS.includes(k) ? d.objectText(fields.columns[i]!) : fields.columns[i]} AS ${f(k)}`).join(", ")}
+    `SELECT data, data_base64, arrival_time, is_object, ${KEYS.map((k, i) => `${OBJECT_KEYS.includes(k) ? d.objectText(fields.columns[i]!) : fields.columns[i]} AS ${f(k)}`).join(", ")}${[...objectTested].map((k, i) => `, ${objectTests[i]} AS ${objectFlag(k as Key)}`).join("")}
 FROM ${fields.from}`,
   );
 
@@ -286,7 +293,7 @@ FROM ${fields.from}`,
 FROM parsed p`,
   );
   const isBadRow = `(data IS NOT NULL AND is_object AND ${f("kind")} = ${d.lit("bad_row")})`;
-  const ruleCases = contract.rules.map((rule, i) => `WHEN ${rulePredicate(rule, contract, d)} THEN ${i + 1}`);
+  const ruleCases = contract.rules.map((rule, i) => `WHEN ${rulePredicate(rule, contract, d, objectTested)} THEN ${i + 1}`);
   // The bad-row route comes right after the record is known to be an object (rule "malformed_record").
   const malformedAt = contract.rules.findIndex((r) => r.reason === "malformed_record");
   if (malformedAt < 0) throw new Error("curation compiler: the contract has no malformed_record rule");
