@@ -30,6 +30,14 @@ from runner.records import input_rows  # noqa: E402
 
 from local.session import local_session  # noqa: E402
 
+#: The bench's batch is far larger than a local pipeline's (200,000 records of ~825 B: 165 MB of text, against about
+#: 20,000 records per 10 s window at 2,000 events/s), and local mode runs the executor inside the driver's JVM, which
+#: then holds it several times: the rows createDataFrame ships from Python (kept by the persisted DataFrame's lineage),
+#: the persisted records and the persisted classified relation. With the session's 1g the JVM died of
+#: OutOfMemoryError ("Java heap space", building an in-memory column batch while writing the events table) and py4j
+#: reported "Answer from Java side is empty"; 3g runs it (a Glue G.1X worker's executor has about 10 GB).
+DRIVER_MEMORY = "3g"
+
 
 def run_once(spark: Any, plan: Plan, records: List[bytes], out: str) -> Dict[str, Any]:
     arrival = dt.datetime.now(dt.timezone.utc)
@@ -62,7 +70,7 @@ def main(argv: List[str]) -> None:
     runs = int(argv[2])
     with open(argv[3], "rb") as f:
         plan = parse_plan(f.read())
-    spark = local_session("eventlake-bench-curation")
+    spark = local_session("eventlake-bench-curation", {"spark.driver.memory": os.environ.get("EVENTLAKE_BENCH_SPARK_MEMORY", DRIVER_MEMORY)})
     for name, value in plan.settings.items():
         spark.conf.set(name, value)
     version = spark.version
