@@ -74,6 +74,14 @@ export function compileDuckDbSql(contract: CurationContract = CURATION_CONTRACT)
 }
 
 /**
+ * zstd level of the curated files (the contract's output compression is zstd). Level 1 against DuckDB's default 3: the events write takes about 12% less time
+ * (0.48 s -> 0.42 s per 194k rows) for 2% more bytes (8.36 MB -> 8.51 MB), measured with bench/curation.ts's
+ * records; a batch's files are small and short-lived (the compactor rewrites them into larger ones), so the curator's
+ * CPU is worth more than those bytes.
+ */
+const ZSTD_LEVEL = 1;
+
+/**
  * `COPY` of one output relation into a local directory as Hive-partitioned Parquet, one file per partition named
  * `part-<batchId>-0.parquet` (dataFileName): a re-run of the same batch rewrites the same files.
  */
@@ -82,5 +90,5 @@ export function duckDbCopyStatement(options: { relation: string; table: TableDef
   const id = BigInt(options.batchId).toString().padStart(10, "0");
   const partitions = options.table.partitionColumns.map((p) => p.name).join(", ");
   const order = options.orderBy.length ? ` ORDER BY ${options.orderBy.join(", ")}` : "";
-  return `COPY (SELECT * FROM ${options.relation}${order}) TO ${lit(options.directory)} (FORMAT parquet, COMPRESSION ${contract.output.compression}, PARTITION_BY (${partitions}), FILENAME_PATTERN ${lit(`part-${id}-{i}`)}, OVERWRITE_OR_IGNORE true)`;
+  return `COPY (SELECT * FROM ${options.relation}${order}) TO ${lit(options.directory)} (FORMAT parquet, COMPRESSION ${contract.output.compression}, COMPRESSION_LEVEL ${ZSTD_LEVEL}, PARTITION_BY (${partitions}), FILENAME_PATTERN ${lit(`part-${id}-{i}`)}, OVERWRITE_OR_IGNORE true)`;
 }

@@ -8,10 +8,11 @@
  *   classified -> out_quarantine (typed reason, raw payload)
  *   classified + dedup_state (entries inside the window) -> already_curated (this batch's messageIds seen before)
  *   classified -> batch_duplicates -> first_copies (one copy per messageId) -> out_events (minus already_curated)
- *   out_events + watermark_state -> next_watermark_state
- *   out_events -> aggregate_input (+ late flag) -> aggregate_segment (this batch's counts per window, type, user)
+ *   out_events -> curated_keys (the few columns every other reader needs, materialized once)
+ *   curated_keys + watermark_state -> next_watermark_state
+ *   curated_keys -> aggregate_input (+ late flag) -> aggregate_segment (this batch's counts per window, type, user)
  *   aggregate_segment + aggregate_state -> out_aggregates (windows this batch's watermark closes)
- *   out_events -> dedup_segment (this batch's curated messageIds)
+ *   curated_keys -> dedup_segment (this batch's curated messageIds)
  *   -> segment_bounds (what a runner needs to expire whole segments), batch_stats (counts for metrics and logs)
  *
  * State is append-only segments (ARCHITECTURE.md, "Curation state"): a batch reads the state through a filter that
@@ -403,6 +404,15 @@ FROM first_copies e LEFT JOIN already_curated s ON s.message_id = e.message_id C
 WHERE s.message_id IS NULL`,
   );
 
+  // The readers of out_events other than the writer need a few narrow columns: materialized once, they read those
+  // instead of computing out_events (the batch's dedup: a GROUP BY of every messageId and two joins) once each.
+  add(
+    "curated_keys",
+    true,
+    "the columns of out_events that the watermark, aggregates, dedup segment and stats read",
+    `SELECT message_id, received_at, event_time, event_type, user_id, anonymous_id, batch_id FROM out_events`,
+  );
+
   // 5. watermark: max(least(event_time, received_at)) - late, never moving back; max(received_at) for dedup eviction.
   add(
     "next_watermark_state",
@@ -410,7 +420,7 @@ WHERE s.message_id IS NULL`,
     "the watermark after this batch",
     `SELECT greatest(w.event_watermark, ${d.fromMicros(`${d.toMicros("m.max_clamped")} - ${lateMicros}`)}) AS event_watermark,
   greatest(w.max_received_at, m.max_received) AS max_received_at
-FROM ${R.watermarkState.name} w CROSS JOIN (SELECT max(least(event_time, received_at)) AS max_clamped, max(received_at) AS max_received FROM out_events) m`,
+FROM ${R.watermarkState.name} w CROSS JOIN (SELECT max(least(event_time, received_at)) AS max_clamped, max(received_at) AS max_received FROM curated_keys) m`,
   );
 
   // 6. aggregates: add this batch's events to the open windows, except late ones (their window already closed).
@@ -423,7 +433,7 @@ FROM ${R.watermarkState.name} w CROSS JOIN (SELECT max(least(event_time, receive
   (w.event_watermark IS NOT NULL AND ${d.toMicros("ws.window_start")} + ${windowMicros} <= ${d.toMicros("w.event_watermark")}) AS late
 FROM (SELECT ${windowStart} AS window_start, e.event_type AS event_type,
     CASE WHEN e.user_id IS NOT NULL THEN ${d.lit("u:")} || e.user_id ELSE ${d.lit("a:")} || e.anonymous_id END AS user_key
-  FROM out_events e) ws CROSS JOIN ${R.watermarkState.name} w`,
+  FROM curated_keys e) ws CROSS JOIN ${R.watermarkState.name} w`,
   );
   add(
     "aggregate_segment",
@@ -466,7 +476,7 @@ FROM (SELECT m.window_start, m.event_type, CAST(sum(m.events) AS BIGINT) AS even
     "dedup_segment",
     false,
     "this batch's segment of dedup_state: the messageIds it curated",
-    `SELECT message_id, received_at, batch_id FROM out_events`,
+    `SELECT message_id, received_at, batch_id FROM curated_keys`,
   );
   add(
     "segment_bounds",
@@ -486,8 +496,8 @@ FROM next_watermark_state w`,
     "one row of counts for this batch",
     `SELECT
   (SELECT count(*) FROM classified) AS records,
-  (SELECT count(*) FROM out_events) AS curated,
-  (SELECT count(*) FROM classified WHERE rule_no IS NULL) - (SELECT count(*) FROM out_events) AS duplicates,
+  (SELECT count(*) FROM curated_keys) AS curated,
+  (SELECT count(*) FROM classified WHERE rule_no IS NULL) - (SELECT count(*) FROM curated_keys) AS duplicates,
   (SELECT count(*) FROM classified WHERE rule_no IS NOT NULL) AS quarantined,
   (SELECT count(*) FROM aggregate_input WHERE late) AS late_events,
   (SELECT count(*) FROM out_aggregates) AS aggregates,
