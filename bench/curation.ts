@@ -127,7 +127,7 @@ async function runCopy(ndjson: string, dir: string, threads: number, partitioned
   }
 }
 
-/** Loading alone (the engine's appender into DuckDB), to show where the engine's time goes. */
+/** Loading alone (the engine's loadRecords: data chunks into DuckDB), to show where the engine's time goes. */
 async function loadOnly(records: RawRecord[], threads: number) {
   const engine = await CurationEngine.open(":memory:", { threads });
   try {
