@@ -44,6 +44,7 @@
  * stream as a whole is below the threshold (stream-level metrics cannot see it).
  */
 import { KINESIS } from "../limits";
+import type { StreamDatapoint } from "../ports";
 
 export const ROLLING_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -70,20 +71,6 @@ export interface AutoscalerSettings {
   metricPeriodSeconds: number;
   /** Only periods that ended this long ago are read (CloudWatch publishes with a delay; partial periods mislead). */
   metricDelaySeconds: number;
-}
-
-/** One metric period of the stream (stream-level metrics, aws-contracts.md 1.7). */
-export interface StreamDatapoint {
-  startMs: number;
-  periodSeconds: number;
-  /** IncomingBytes, Sum: bytes written (admitted). */
-  incomingBytes: number;
-  /** IncomingRecords, Sum: records written (admitted). */
-  incomingRecords: number;
-  /** WriteProvisionedThroughputExceeded, Sum: records refused by throttling. */
-  throttledRecords: number;
-  /** GetRecords.IteratorAgeMilliseconds, Maximum; undefined when no consumer polled in the period. */
-  iteratorAgeMs?: number;
 }
 
 /** One UpdateShardCount call (made by the autoscaler, or inferred when the count changed otherwise). */
