@@ -4,7 +4,7 @@
  * see them. packages/adapters/src/glue-job-control.ts implements both on Glue.
  */
 
-/** Glue's JobRunState values (https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html). */
+/** Glue's JobRunState values (https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html; the API adds EXPIRED). */
 export type JobRunState = "STARTING" | "RUNNING" | "STOPPING" | "STOPPED" | "SUCCEEDED" | "FAILED" | "TIMEOUT" | "ERROR" | "WAITING" | "EXPIRED";
 
 export interface JobRunInfo {
