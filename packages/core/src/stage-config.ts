@@ -150,7 +150,7 @@ export interface StageConfig {
     /** Assets bucket: Athena query results and Glue temp files are deleted after this many days. */
     scratchExpireAfterDays: number;
   };
-  /** Firehose -> raw/ (the raw-archive issue). */
+  /** The raw archive: Firehose -> raw/ (ARCHITECTURE.md, "Data flow"). */
   rawArchive: {
     /** S3 buffering hints: 1-128 MB and 0-900 s; set both. Smaller means fresher, more objects. */
     bufferSizeMb: number;
@@ -162,7 +162,7 @@ export interface StageConfig {
     /** At most 300 s (Firehose gives the transform 5 minutes). */
     transformTimeoutSeconds: number;
   };
-  /** Glue streaming job -> curated/ (the curated-layer issue). */
+  /** The curated layer: Glue streaming job -> curated/ (ARCHITECTURE.md, "Curated layer"). */
   curation: {
     /** Pinned: jobs created without a version get the newest one. 4.0 is the newest documented for streaming. */
     glueVersion: "4.0";
@@ -180,7 +180,10 @@ export interface StageConfig {
      */
     maintenanceWindow: string;
   };
-  /** Scheduled functions (the operations issue): EventBridge Scheduler expressions. */
+  /**
+   * Scheduled functions (ARCHITECTURE.md, "Operations: shard autoscaler, job watchdog, local scheduler"): EventBridge
+   * Scheduler expressions (schedule.ts).
+   */
   schedules: {
     autoscaler: string;
     compactor: string;

@@ -25,7 +25,8 @@
  *     the `reservedScaleUpCalls` kept for scaling up. Target: the peak at `targetUtilization`, rounded up to 50 %
  *     or 75 % of the current count, never below half. Hysteresis: after scaling down, the peak sits at or below
  *     `targetUtilization` (< `scaleUpUtilization`), so a scale-down never triggers a scale-up by itself.
- *  Every call respects AWS's limits (aws-contracts.md 1.5): between half and double the open shards, at most 10
+ *  Every call respects AWS's limits (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html):
+ *  between half and double the open shards, at most 10
  *  calls per rolling 24 h, at most 10,000 shards, the account's shard quota (temporary shards included), plus the
  *  stage's min/max.
  *
