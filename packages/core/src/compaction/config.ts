@@ -8,6 +8,8 @@
  */
 import type { CompactionSettings } from "./settings";
 
+export type { CompactionSettings };
+
 const MIB = 1024 * 1024;
 
 /** S3 DeleteObjects takes at most 1,000 keys: one merge's inputs are deleted in one request (one visible step). */

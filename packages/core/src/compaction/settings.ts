@@ -1,7 +1,8 @@
 /**
  * The stage's `compaction` section (StageConfig["compaction"] in packages/core/src/stage-config.ts), in MiB and
  * minutes. Its own module so that the stage settings and the compaction code that validates and converts it
- * (compaction/config.ts) both import it, and neither imports the other.
+ * (compaction/config.ts, which re-exports it with the functions that take it) both import it, and neither imports
+ * the other.
  */
 import type { LogRetentionDays } from "../log-retention";
 
