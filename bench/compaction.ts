@@ -1,6 +1,6 @@
 /**
- * SPEC 9: compaction of 200 small files (1M rows) in the Lambda's code path against DuckDB's merge of the same
- * files, side by side. Inputs: realistic curated rows (the contract's columns, JSON properties and context, UUID-like
+ * BENCHMARKS.md figure 4: compaction of 200 small files (1M rows) in the Lambda's code path against DuckDB's merge
+ * of the same files, side by side (target: within 3x of DuckDB's time, at most 512 MB peak memory). Inputs: realistic curated rows (the contract's columns, JSON properties and context, UUID-like
  * ids, microsecond timestamps) written by DuckDB as the local curator writes them (zstd).
  * - executor: runCompaction (the compactor function's code) reading and writing through the S3 adapter against the
  *   local S3 stand-in (served by this process), parquet-wasm in its worker thread;
@@ -26,7 +26,7 @@ export interface CompactionBenchResult {
   rounds: number;
   executor: { ms: number; cpuMs: number; peakRssBytes: number; parts: number; merges: number; wasmMemoryBytes: number };
   duckdb: { ms: number; cpuMs: number; peakRssBytes: number };
-  /** Wall-time ratio (the SPEC's figure) and CPU-time ratio (steadier on a shared machine). */
+  /** Wall-time ratio (the figure BENCHMARKS.md targets) and CPU-time ratio (steadier on a shared machine). */
   ratio: number;
   cpuRatio: number;
   rowsMatch: boolean;

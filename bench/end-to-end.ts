@@ -1,6 +1,6 @@
 /**
- * SPEC 9, end to end locally: sustained events/s with data freshness (event -> queryable curated row) p99 under the
- * curator's batch window + 5 s, and zero loss.
+ * BENCHMARKS.md figure 5, end to end locally: sustained events/s with data freshness (event -> queryable curated
+ * row) p99 under the curator's batch window + 5 s, and zero loss.
  *
  * The real local pipeline runs in this process (local S3, Kinesis with its shard limits, the ingest function in its
  * Lambda sandbox, the raw archive's Firehose, the DuckDB curator) and the clickstream sender drives it at a fixed

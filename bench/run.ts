@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: every performance figure of SPEC section 9 that exists so far, each measured side by side with
- * its baseline in this one run and printed as a ratio. Not part of `npm test` (timings are noisy on shared machines).
+ * `npm run bench`: every performance figure of BENCHMARKS.md (its table lists each with its target), each measured
+ * side by side with its baseline in this one run and printed as a ratio. Not part of `npm test` (timings are noisy on shared machines).
  */
 import { benchIngestCpu } from "./ingest-cpu";
 import { benchShardEfficiency } from "./shard-efficiency";

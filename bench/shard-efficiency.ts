@@ -1,5 +1,5 @@
 /**
- * SPEC 9: shard efficiency. How many events one shard carries per second at Kinesis's write limits (1 MiB/s and
+ * BENCHMARKS.md figure 2: shard efficiency. How many events one shard carries per second at Kinesis's write limits (1 MiB/s and
  * 1,000 records/s, counting data + partition key), and PUT payload units (25 KB each) per million events, with and
  * without KPL aggregation, computed from the records the real aggregator produces.
  */

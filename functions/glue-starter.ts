@@ -11,7 +11,8 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Context } from "aws-lambda";
 import { awsTargetFromEnv } from "@eventlake/adapters/aws-config";
 import { GlueJobControl } from "@eventlake/adapters/glue-job-control";
-import { ensureJobCurrent, type EnsureResult, type JobControl } from "@eventlake/core/glue/job-start";
+import { ensureJobCurrent, type EnsureResult } from "@eventlake/core/glue/job-start";
+import type { JobControl } from "@eventlake/core/ports";
 import { requireEnv } from "./shared/env";
 
 const logger = new Logger({ serviceName: "glue-starter" });

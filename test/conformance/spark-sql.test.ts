@@ -1,8 +1,9 @@
 /**
- * The compiled Spark SQL, syntax-checked offline (SPEC 5, 10): every statement the Glue job runs for the real
- * contract parses with dt-sql-parser's Spark SQL grammar (Spark 3.x) with no errors. The check is syntax only
- * (aws-contracts.md 7): function names, arity and column references are not checked here; the DuckDB side of the
- * same compiler is executed by the conformance suite.
+ * The compiled Spark SQL, syntax-checked offline (ARCHITECTURE.md, "Curated layer"; no test may need AWS): every
+ * statement the Glue job runs for the real contract parses with dt-sql-parser's Spark SQL grammar (Spark 3.x) with
+ * no errors. The check is syntax only, which is what a grammar can check: function names, arity and column
+ * references are not checked here; the DuckDB side of the same compiler is executed by the conformance suite, and
+ * the Spark side by test/conformance/spark.test.ts.
  */
 import { SparkSQL } from "dt-sql-parser";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * SPEC section 8, bad input: every case of the corpus against the real HTTP endpoint of the local pipeline. Each gets
+ * Bad input (ARCHITECTURE.md, "Guarantees"): every case of the corpus against the real HTTP endpoint of the local pipeline. Each gets
  * its documented status and per-event reason, valid events in the same request are accepted and reach the stream,
  * rejected events reach the stream as bad rows, request-level rejections write nothing, and the server keeps serving.
  */

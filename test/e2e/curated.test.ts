@@ -1,5 +1,5 @@
 /**
- * The curated layer end to end (SPEC 5, 8): the local pipeline runs in a child process (so it can be killed with
+ * The curated layer end to end (ARCHITECTURE.md, "Curated layer" and "Guarantees"): the local pipeline runs in a child process (so it can be killed with
  * SIGKILL); events go in over HTTP, valid and invalid, with whole requests resent (duplicates by messageId); the
  * curator's Parquet is queried with `eventlake query`'s engine. Every valid event on the stream must be in `events`
  * exactly once and every bad row in `quarantine` once: after normal operation, after a kill at the worst point of the

@@ -1,9 +1,9 @@
 /**
- * Crash safety of the raw archive (SPEC 8: a kill -9 of any local component at any point loses nothing): the whole
- * local pipeline runs in a child process while events are POSTed and delivered continuously; the child is killed
- * with SIGKILL mid-flow; the pipeline restarts on the same data directory; every event the API accepted (and every
- * bad row) must then be in raw/ at least once, byte for byte as it travelled the stream. Duplicates are allowed
- * (at least once, like Firehose) and counted.
+ * Crash safety of the raw archive (ARCHITECTURE.md, "Guarantees": a kill -9 of any local component at any point
+ * loses nothing): the whole local pipeline runs in a child process while events are POSTed and delivered
+ * continuously; the child is killed with SIGKILL mid-flow; the pipeline restarts on the same data directory; every
+ * event the API accepted (and every bad row) must then be in raw/ at least once, byte for byte as it travelled the
+ * stream. Duplicates are allowed (at least once, like Firehose) and counted.
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";

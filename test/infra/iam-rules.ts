@@ -1,6 +1,6 @@
 /**
- * Least-privilege rules for every policy document the stacks produce (SPEC 8: no wildcard actions on data
- * resources; each function gets only the calls it makes). Pure: works on rendered policy documents.
+ * Least-privilege rules for every policy document the stacks produce (ARCHITECTURE.md, "Guarantees": no wildcard
+ * actions on data resources; each function gets only the calls it makes). Pure: works on rendered policy documents.
  */
 import type { PolicyDocument, PolicyStatement } from "./harness";
 

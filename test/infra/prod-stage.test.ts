@@ -14,7 +14,7 @@ stageSuite(
   { alarmEmail },
 );
 
-describe('stage "prod": production invariants (SPEC 3, 8)', () => {
+describe('stage "prod": production invariants (docs/deploy.md "Stages"; ARCHITECTURE.md "Guarantees")', () => {
   const cfg = stageConfig("prod");
   it("is protected, keeps its data, and runs a provisioned stream with 7 days of retention", () => {
     expect(cfg.removal).toEqual({ protect: true, retainData: true });

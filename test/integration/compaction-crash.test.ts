@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { runConfigFromSettings } from "@eventlake/core/compaction/config";
 import { compactedKey, intentKeyFor } from "@eventlake/core/compaction/layout";
 import { PROTOCOL_STEPS, type ProtocolStep } from "@eventlake/core/compaction/protocol";
-import type { CompactionStore } from "@eventlake/core/compaction/store";
+import type { CompactionStore } from "@eventlake/core/ports";
 import { STAGES } from "@eventlake/core/stage-config";
 import { runCompaction, SimulatedCrash, type CompactionReport, type CompactionRunOptions } from "@eventlake/adapters/compaction/executor";
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Security and robustness of the ingest path (SPEC section 8): the key comparison is constant-time by construction,
+ * Security and robustness of the ingest path (ARCHITECTURE.md, "Guarantees"): the key comparison is constant-time by construction,
  * random bodies and headers never crash the service or produce an answer outside the documented set, and a full
  * local run leaves no event payloads and no keys in the functions' logs.
  */

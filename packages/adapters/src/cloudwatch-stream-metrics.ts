@@ -1,9 +1,11 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import type { StreamDatapoint } from "@eventlake/core/autoscaler/planner";
-import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
+import type { StreamDatapoint, StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
 import { clientConfig, type AwsTarget } from "./aws-config";
 
-/** The stream-level metrics the autoscaler reads (aws-contracts.md 1.7), with the statistic each needs. */
+/**
+ * The stream-level metrics the autoscaler reads, with the statistic each needs
+ * (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html).
+ */
 const QUERIES = [
   { id: "bytes", metric: "IncomingBytes", stat: "Sum" },
   { id: "records", metric: "IncomingRecords", stat: "Sum" },

@@ -1,7 +1,7 @@
 /**
- * JobControl (packages/core/src/glue/job-start.ts) on @aws-sdk/client-glue: GetJob, GetJobRuns, StartJobRun,
- * BatchStopJobRun. `list` has the shape of the watchdog's JobRuns.list (ports.ts); its `start` differs (it reports
- * ConcurrentRunsExceededException as `alreadyRunning` instead of throwing).
+ * JobControl (packages/core/src/ports/job-runs.ts: the watchdog's JobRuns plus GetJob and BatchStopJobRun) on
+ * @aws-sdk/client-glue: GetJob, GetJobRuns, StartJobRun, BatchStopJobRun. `start` reports Glue's
+ * ConcurrentRunsExceededException as `alreadyRunning` instead of throwing: another starter won the race.
  */
 import {
   BatchStopJobRunCommand,
@@ -11,7 +11,7 @@ import {
   GlueClient,
   StartJobRunCommand,
 } from "@aws-sdk/client-glue";
-import type { JobControl, JobRunInfo } from "@eventlake/core/glue/job-start";
+import type { JobControl, JobRunInfo } from "@eventlake/core/ports";
 import { clientConfig, type AwsTarget } from "./aws-config";
 
 export class GlueJobControl implements JobControl {

@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { counterSampleFiles, datapointsFromCounterSamples, parseCounterSample, type CounterSample } from "@eventlake/core/autoscaler/counter-samples";
-import type { StreamDatapoint } from "@eventlake/core/autoscaler/planner";
-import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
+import type { StreamDatapoint, StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
 
 /**
  * StreamMetricsSource over the local stream layer: the local runtime's sampler persists the local Kinesis's write

@@ -1,7 +1,8 @@
 /**
  * The CloudWatch adapter's contract with GetMetricData (AWS JSON 1.0, as the SDK sends it), against a small server
- * that answers like CloudWatch: points only for periods with data, paginated with NextToken. There is no CloudWatch
- * emulator (local-emulators.md); this checks what we ask and how we read the answer.
+ * that answers like CloudWatch: points only for periods with data, paginated with NextToken
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html). No CloudWatch emulator
+ * is published on the npm registry to run it against; this checks what we ask and how we read the answer.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";

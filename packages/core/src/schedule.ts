@@ -1,5 +1,6 @@
 /**
- * EventBridge Scheduler expressions (aws-contracts.md 5): `rate(value unit)`, `cron(min hour dom month dow year)`
+ * EventBridge Scheduler expressions (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html):
+ * `rate(value unit)`, `cron(min hour dom month dow year)`
  * and `at(yyyy-mm-ddThh:mm:ss)`, parsed once and turned into fire times. The stacks use the strict form (what AWS
  * accepts); the local scheduler also accepts `rate(N seconds)`, a local-only unit so that `npm start` and tests can
  * run scheduled functions on short clocks. Cron and at() are evaluated in UTC, like schedules without a time zone.

@@ -6,11 +6,13 @@
  * so it must not read the environment, the clock or the file system.
  */
 import { validateCompactionSettings } from "./compaction/config";
+import type { CompactionSettings } from "./compaction/settings";
 import { validateAllowOrigins } from "./ingest/cors";
 import { validateAutoscalerSettings, type AutoscalerSettings } from "./autoscaler/planner";
 import { maxProcessorBufferMb, STREAM_RECORD_LIMITS, worstCaseTransformRequestBytes } from "./firehose/processor-buffer";
 import { API_GATEWAY, FIREHOSE } from "./limits";
 import { parseMaintenanceWindow } from "./watchdog/maintenance";
+import type { LogRetentionDays } from "./log-retention";
 import { parseScheduleExpression, typicalIntervalMs } from "./schedule";
 
 /**
@@ -49,8 +51,7 @@ export const ALL_SHARD_LEVEL_METRICS: readonly ShardLevelMetric[] = [
  */
 export const AWS_MANAGED_KINESIS_KEY = "alias/aws/kinesis";
 
-/** CloudWatch Logs retention values (days) that AWS accepts and SST maps. */
-export type LogRetentionDays = 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 3653;
+export type { LogRetentionDays };
 
 /**
  * The lake bucket's layout: one bucket, one prefix per layer. Every writer and reader (stacks, handlers, local
@@ -149,7 +150,7 @@ export interface StageConfig {
     /** Assets bucket: Athena query results and Glue temp files are deleted after this many days. */
     scratchExpireAfterDays: number;
   };
-  /** Firehose -> raw/ (the raw-archive issue). */
+  /** The raw archive: Firehose -> raw/ (ARCHITECTURE.md, "Data flow"). */
   rawArchive: {
     /** S3 buffering hints: 1-128 MB and 0-900 s; set both. Smaller means fresher, more objects. */
     bufferSizeMb: number;
@@ -161,7 +162,7 @@ export interface StageConfig {
     /** At most 300 s (Firehose gives the transform 5 minutes). */
     transformTimeoutSeconds: number;
   };
-  /** Glue streaming job -> curated/ (the curated-layer issue). */
+  /** The curated layer: Glue streaming job -> curated/ (ARCHITECTURE.md, "Curated layer"). */
   curation: {
     /** Pinned: jobs created without a version get the newest one. 4.0 is the newest documented for streaming. */
     glueVersion: "4.0";
@@ -179,7 +180,10 @@ export interface StageConfig {
      */
     maintenanceWindow: string;
   };
-  /** Scheduled functions (the operations issue): EventBridge Scheduler expressions. */
+  /**
+   * Scheduled functions (ARCHITECTURE.md, "Operations: shard autoscaler, job watchdog, local scheduler"): EventBridge
+   * Scheduler expressions (schedule.ts).
+   */
   schedules: {
     autoscaler: string;
     compactor: string;
@@ -190,31 +194,8 @@ export interface StageConfig {
    * they give). Its bounds are stream.minShards/maxShards; its schedule is schedules.autoscaler.
    */
   autoscaler: AutoscalerSettings;
-  /**
-   * The compactor (stacks/compactor.ts, packages/core/src/compaction/): merges small files of settled curated
-   * partitions into ~targetFileMb files. The function's memory, timeout and ephemeral storage come from measurements
-   * written next to the stack (stacks/compactor.ts).
-   */
-  compaction: {
-    /** A partition is settled (compactable) when no writer file in it is younger than this. */
-    settleMinutes: number;
-    /** Merged files are at most this large (by input bytes). */
-    targetFileMb: number;
-    /** Files smaller than this are merged; larger ones are left alone. */
-    smallFileMb: number;
-    /** Inputs per merge: at most 1,000 (their deletion is one DeleteObjects request). */
-    maxFilesPerMerge: number;
-    /** Input bytes merged per run: what the measured throughput does within the timeout, with margin. */
-    maxMbPerRun: number;
-    /** Event days listed per run (0: the whole table; `eventlake compact --lookback-days` for backfills). */
-    lookbackDays: number;
-    /** An intent younger than this may belong to a live run and is left alone; must exceed the timeout. */
-    intentLeaseMinutes: number;
-    memoryMb: number;
-    timeoutSeconds: number;
-    ephemeralStorageMb: number;
-    logRetentionDays: LogRetentionDays;
-  };
+  /** The compactor's settings (compaction/settings.ts describes each field). */
+  compaction: CompactionSettings;
   alarms: {
     /**
      * Where alarms are emailed. The deploy-time variable EVENTLAKE_ALARM_EMAIL overrides it (so an open-source

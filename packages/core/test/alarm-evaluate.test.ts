@@ -3,7 +3,7 @@ import { alarmCatalog, type AlarmDefinition } from "@eventlake/core/alarms/catal
 import { alarmQueries, evaluateAlarm, evaluationWindow, signalValues } from "@eventlake/core/alarms/evaluate";
 import { notificationLines } from "@eventlake/core/alarms/notification";
 import { formatEmfLine, parseEmfLine } from "@eventlake/core/metrics/emf";
-import { singleValue } from "@eventlake/core/metrics/port";
+import { singleValue } from "@eventlake/core/metrics/stat-set";
 import { MetricSeriesStore } from "@eventlake/core/metrics/store";
 
 const catalog = alarmCatalog("prod");

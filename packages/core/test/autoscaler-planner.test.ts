@@ -10,8 +10,8 @@ import {
   validateAutoscalerSettings,
   type AutoscalerSettings,
   type PlannerInput,
-  type StreamDatapoint,
 } from "../src/autoscaler/planner";
+import type { StreamDatapoint } from "../src/ports";
 import { stageConfig } from "../src/stage-config";
 import { BLOCKING, overloadEpisodes, prng, simulate, type SimulationParams } from "./autoscaler-simulation";
 

@@ -16,8 +16,8 @@ import {
   type DecisionCode,
   type ScalingCall,
   type ScalingDecision,
-  type StreamDatapoint,
 } from "../src/autoscaler/planner";
+import type { StreamDatapoint } from "../src/ports";
 import { seededRandom } from "../src/random";
 
 export interface SimulationParams {

@@ -3,7 +3,8 @@
  * of Glue's run states, including ConcurrentRunsExceededException and slow stops).
  */
 import { describe, expect, it } from "vitest";
-import { ensureJobCurrent, planJobStart, type JobControl, type JobRunInfo } from "../src/glue/job-start";
+import { ensureJobCurrent, planJobStart } from "../src/glue/job-start";
+import type { JobControl, JobRunInfo } from "../src/ports";
 
 const run = (id: string, state: string, startedOnMs: number): JobRunInfo => ({ id, state, startedOnMs });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_WATCHDOG_SETTINGS, decideWatchdog, type JobRunInfo, type WatchdogSettings } from "../src/watchdog/decision";
+import { DEFAULT_WATCHDOG_SETTINGS, decideWatchdog, type WatchdogSettings } from "../src/watchdog/decision";
+import type { JobRunInfo } from "../src/ports";
 import { inMaintenanceRestart, lastWindowStartMs, parseMaintenanceWindow } from "../src/watchdog/maintenance";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);

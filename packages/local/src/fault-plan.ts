@@ -1,7 +1,7 @@
 /**
  * Faults the local runtime can inject into its stand-ins, as one plain (JSON-serializable) plan: the fault matrix of
  * `eventlake prove` passes it to a pipeline in a child process. Each fault is one AWS-shaped failure the pipeline
- * must survive without losing or duplicating anything (SPEC 8):
+ * must survive without losing or duplicating anything (ARCHITECTURE.md, "Guarantees"):
  *
  *  - PutRecords entries failing individually (ProvisionedThroughputExceededException / InternalFailure, as Kinesis
  *    answers under load), which the stream writer must resend;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientConfig } from "@eventlake/adapters/aws-config";
-import type { MetricStatQuery } from "@eventlake/core/metrics/port";
+import type { MetricStatQuery } from "@eventlake/core/ports";
 import { startLocalKinesis } from "@eventlake/local/kinesis";
 import { MetricsCollector } from "@eventlake/local/metrics/collector";
 import { LocalMetricsStore } from "@eventlake/local/metrics/local-store";

@@ -31,7 +31,7 @@ import {
   type RecoveryAction,
   type RecoveryObservation,
 } from "@eventlake/core/compaction/protocol";
-import { ObjectChangedError, type CompactionStore } from "@eventlake/core/compaction/store";
+import { ObjectChangedError, type CompactionStore } from "@eventlake/core/ports";
 import type { TableDef } from "@eventlake/core/curation/contract";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { OutputSink } from "./output-sink";

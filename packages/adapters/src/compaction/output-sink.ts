@@ -4,7 +4,7 @@
  * output fits in one part. Nothing is visible until `commit()` (CompleteMultipartUpload / PutObject, both with
  * If-None-Match: *). The last bytes are kept for verifying the footer before committing.
  */
-import type { CompactionStore, MultipartUpload } from "@eventlake/core/compaction/store";
+import type { CompactionStore, MultipartUpload } from "@eventlake/core/ports";
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;

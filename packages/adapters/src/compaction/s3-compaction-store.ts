@@ -18,7 +18,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { ObjectChangedError, type CompactionStore, type MultipartUpload, type StoredObject } from "@eventlake/core/compaction/store";
+import { ObjectChangedError, type CompactionStore, type MultipartUpload, type StoredObject } from "@eventlake/core/ports";
 import { S3ObjectStore, S3ObjectStoreError, missingKeyAccessHint } from "../s3-object-store";
 
 const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;

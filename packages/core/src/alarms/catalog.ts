@@ -17,7 +17,7 @@
  */
 import { parseScheduleExpression, typicalIntervalMs } from "../schedule";
 import { metricsNamespace, stageConfig, type StageConfig } from "../stage-config";
-import type { Statistic } from "../metrics/port";
+import type { Statistic } from "../ports";
 import { PIPELINE_FUNCTION_KEYS, functionProfile } from "./functions";
 
 export type { Statistic };

@@ -8,7 +8,7 @@
  * window to find enough datapoints; here missing periods are simply not counted, and a window without any datapoint
  * is INSUFFICIENT_DATA ("missing") or keeps the previous state ("ignore").
  */
-import type { MetricDataResult, MetricStatQuery } from "../metrics/port";
+import type { MetricDataResult, MetricStatQuery } from "../ports";
 import { bindDimensions, breaches, comparisonSymbol, metricRefs, type AlarmDefinition, type ResourceKey } from "./catalog";
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";

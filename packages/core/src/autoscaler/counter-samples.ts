@@ -4,7 +4,7 @@
  * snapshots of them. A period's sum is the counter's growth over the period: the last snapshot at or before the
  * period's end minus the last one at or before its start. Pure.
  */
-import type { StreamDatapoint } from "./planner";
+import type { StreamDatapoint } from "../ports";
 
 export interface CounterSample {
   /** When the counters had these values (ms). */

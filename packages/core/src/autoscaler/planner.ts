@@ -25,7 +25,8 @@
  *     the `reservedScaleUpCalls` kept for scaling up. Target: the peak at `targetUtilization`, rounded up to 50 %
  *     or 75 % of the current count, never below half. Hysteresis: after scaling down, the peak sits at or below
  *     `targetUtilization` (< `scaleUpUtilization`), so a scale-down never triggers a scale-up by itself.
- *  Every call respects AWS's limits (aws-contracts.md 1.5): between half and double the open shards, at most 10
+ *  Every call respects AWS's limits (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html):
+ *  between half and double the open shards, at most 10
  *  calls per rolling 24 h, at most 10,000 shards, the account's shard quota (temporary shards included), plus the
  *  stage's min/max.
  *
@@ -44,6 +45,7 @@
  * stream as a whole is below the threshold (stream-level metrics cannot see it).
  */
 import { KINESIS } from "../limits";
+import type { StreamDatapoint } from "../ports";
 
 export const ROLLING_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -70,20 +72,6 @@ export interface AutoscalerSettings {
   metricPeriodSeconds: number;
   /** Only periods that ended this long ago are read (CloudWatch publishes with a delay; partial periods mislead). */
   metricDelaySeconds: number;
-}
-
-/** One metric period of the stream (stream-level metrics, aws-contracts.md 1.7). */
-export interface StreamDatapoint {
-  startMs: number;
-  periodSeconds: number;
-  /** IncomingBytes, Sum: bytes written (admitted). */
-  incomingBytes: number;
-  /** IncomingRecords, Sum: records written (admitted). */
-  incomingRecords: number;
-  /** WriteProvisionedThroughputExceeded, Sum: records refused by throttling. */
-  throttledRecords: number;
-  /** GetRecords.IteratorAgeMilliseconds, Maximum; undefined when no consumer polled in the period. */
-  iteratorAgeMs?: number;
 }
 
 /** One UpdateShardCount call (made by the autoscaler, or inferred when the count changed otherwise). */

@@ -1,14 +1,14 @@
 /**
- * Compaction settings: the stage's `compaction` section (packages/core/src/stage-config.ts, in MiB and minutes, read by
+ * Compaction settings: the stage's `compaction` section (compaction/settings.ts, in MiB and minutes, read by
  * the stacks and the local runtime) and the planner's view of it (bytes and milliseconds). The function receives the
  * settings through one environment variable (EVENTLAKE_COMPACTION, JSON) that `compactorEnvironment` builds, the
  * same way on AWS (stacks/compactor.ts) and locally (scheduler, `eventlake compact`).
  *
  * Pure: no I/O, no clock.
  */
-import type { StageConfig } from "../stage-config";
+import type { CompactionSettings } from "./settings";
 
-export type CompactionSettings = StageConfig["compaction"];
+export type { CompactionSettings };
 
 const MIB = 1024 * 1024;
 

@@ -3,7 +3,8 @@
  * ("Compaction") explains the design; the executor (packages/adapters/src/compaction/executor.ts) carries it out.
  *
  * S3 has no rename and no multi-object transaction, so one merge is a sequence of single-object steps, each atomic
- * and strongly consistent on its own (aws-contracts.md 6):
+ * and strongly consistent on its own (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel;
+ * the create-only writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html):
  *
  *   1. intent   PUT the intent (If-None-Match: *) listing the inputs (key, size, ETag, rows), the output key, the
  *               expected row count and the schema fingerprint. Nothing visible changes.

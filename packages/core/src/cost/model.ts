@@ -1,5 +1,5 @@
 /**
- * The cost model (SPEC 6), pure: the monthly cost and the cost per million events of the pipeline per component
+ * The cost model behind `npx eventlake cost`, pure: the monthly cost and the cost per million events of the pipeline per component
  * (API Gateway, Lambda, Kinesis, Firehose, Glue, S3, CloudWatch), for an event rate and size, from the one price
  * table (prices.ts), next to the naive design it avoids: no KPL aggregation (one Kinesis record per event) on an
  * on-demand stream. Every quantity is a line item (quantity x unit price) so the arithmetic can be checked by hand;
@@ -82,11 +82,11 @@ export function defaultAssumptions(config: StageConfig = stageConfig("prod"), st
     ingestArm64: a(config.ingest.architecture === "arm64" ? 1 : 0, "bool", "stage setting ingest.architecture (arm64 is cheaper per GB-second)"),
     kplOverheadBytesPerEvent: a(10, "B/event", "assumed: KPL aggregate framing per user record (protobuf tags, lengths, key index) plus each aggregate's 20-byte header"),
     kplMaxAggregateBytes: a(KPL_DEFAULT_MAX_AGGREGATED_BYTES, "B", "KPL default aggregation size (limits.ts); the ingest aggregates the events of one request"),
-    shardTargetUtilization: a(0.7, "share", "the autoscaler scales up above 70% of a shard's write capacity (SPEC 6)"),
+    shardTargetUtilization: a(config.autoscaler.scaleUpUtilization, "share", "stage setting autoscaler.scaleUpUtilization: the autoscaler scales up above this share of a shard's write capacity"),
     minShards: a(config.stream.minShards, "shards", "stage setting stream.minShards"),
     retentionHours: a(config.stream.retentionHours, "h", "stage setting stream.retentionHours (beyond 24 h is billed as extended retention)"),
     streamConsumers: a(2, "consumers", "Firehose and the Glue job each read everything (on-demand bills data out per consumer)"),
-    firehoseRoundingBytes: a(5 * 1024, "B", "Firehose bills each record rounded up to 5 KB (aws-contracts.md 3.12 states it for Direct PUT; applied here to Kinesis-source records too, UNVERIFIED; a KPL aggregate is assumed to count as one record)"),
+    firehoseRoundingBytes: a(5 * 1024, "B", "Firehose bills each record rounded up to 5 KB (https://aws.amazon.com/firehose/pricing/ states it for Direct PUT; applied here to Kinesis-source records too, unverified; a KPL aggregate is assumed to count as one record)"),
     transformCpuMicrosPerEvent: a(5, "µs/event", "assumed (not measured): the transform de-aggregates and appends a newline per record"),
     transformFixedMsPerInvocation: a(50, "ms", "assumed (not measured): base64 decode/encode and response assembly per invocation"),
     transformMemoryMb: a(config.rawArchive.transformMemoryMb, "MB", "stage setting rawArchive.transformMemoryMb"),
@@ -95,12 +95,12 @@ export function defaultAssumptions(config: StageConfig = stageConfig("prod"), st
     rawBufferMb: a(config.rawArchive.bufferSizeMb, "MB", "stage setting rawArchive.bufferSizeMb"),
     rawBufferSeconds: a(config.rawArchive.bufferIntervalSeconds, "s", "stage setting rawArchive.bufferIntervalSeconds"),
     glueDpuPerWorker: a(config.curation.workerType === "G.025X" ? 0.25 : config.curation.workerType === "G.1X" ? 1 : 2, "DPU", `stage setting curation.workerType (${config.curation.workerType})`),
-    glueMinWorkers: a(2, "workers", "the smallest streaming job assumed (aws-contracts.md 4.7: 2 x G.025X; the minimum was not verified)"),
+    glueMinWorkers: a(2, "workers", "the smallest streaming job assumed (2 x G.025X, as https://aws.amazon.com/glue/pricing/ prices streaming jobs; the minimum was not verified)"),
     glueMaxWorkers: a(config.curation.maxWorkers, "workers", "stage setting curation.maxWorkers (auto scaling bound)"),
     glueEventsPerWorkerSecond: a(5_000, "events/s", "assumed (not measured on Glue): throughput of one G.025X worker on the compiled curation SQL"),
     curationWindowSeconds: a(config.curation.windowSeconds, "s", "stage setting curation.windowSeconds (one write per micro-batch)"),
     curatedFilesPerBatch: a(12, "files", "assumed: ~10 event_type partitions touched per micro-batch, plus quarantine and aggregates"),
-    compactedFileMb: a(128, "MB", "the compactor's target file size (SPEC 6)"),
+    compactedFileMb: a(config.compaction.targetFileMb, "MB", "stage setting compaction.targetFileMb (the compactor's target file size)"),
     multipartPartMb: a(16, "MB", "assumed multipart part size of compacted files"),
     rawGzipRatio: a(0.15, "share", "assumed: gzip of clickstream NDJSON is ~6-7x smaller"),
     parquetRatio: a(0.1, "share", "assumed: zstd/snappy Parquet of clickstream is ~10x smaller than its JSON"),

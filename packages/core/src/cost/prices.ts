@@ -1,9 +1,9 @@
 /**
  * The one table of unit prices the cost model uses (us-east-1, USD), each with its source and whether it was
- * verified against an AWS-owned source. Most AWS pricing pages load their figures dynamically, so the stored
- * copies the reference was written from did not contain them: prices marked unverified are commonly quoted list
- * prices (aws-contracts.md marks them UNVERIFIED, or they are not in the reference at all). Check them on the AWS
- * pricing pages before budgeting; `npx eventlake cost` prints which ones are unverified.
+ * verified against an AWS-owned source. Most AWS pricing pages load their figures dynamically, so their stored
+ * copies did not contain them: prices marked unverified are commonly quoted list prices (from third-party cost
+ * write-ups), with the AWS pricing page to check them on. Check them there before budgeting; `npx eventlake cost`
+ * prints which ones are unverified.
  */
 
 export interface UnitPrice {
@@ -21,9 +21,9 @@ export const PRICE_TABLE_REGION = "us-east-1";
 /** When the table was compiled (the prices themselves are as quoted by the sources). */
 export const PRICE_TABLE_DATE = "2026-11-26";
 
-const REF = "../shared/reference/aws-contracts.md";
-const UNVERIFIED_REF = (section: string) => `${REF} ${section} (quoted there as UNVERIFIED, from third-party cost write-ups)`;
-const NOT_IN_REF = (page: string) => `${page} (commonly quoted list price; not in ${REF})`;
+/** A price not read on AWS's page (the page loads it dynamically): the commonly quoted list price, and where to check it. */
+const QUOTED = (page: string) => `${page} (commonly quoted list price, from third-party cost write-ups; not read on the page)`;
+const KINESIS_PRICING = "https://aws.amazon.com/kinesis/data-streams/pricing/";
 
 export const PRICES = {
   apiHttpRequests: {
@@ -31,7 +31,7 @@ export const PRICES = {
     description: "HTTP API requests, first 300 million per month (each 512 KB of a request is metered as one request)",
     usd: 1.0,
     per: "million requests",
-    source: NOT_IN_REF("https://aws.amazon.com/api-gateway/pricing/"),
+    source: QUOTED("https://aws.amazon.com/api-gateway/pricing/"),
     verified: false,
   },
   apiHttpRequestsOver300M: {
@@ -39,7 +39,7 @@ export const PRICES = {
     description: "HTTP API requests beyond 300 million per month",
     usd: 0.9,
     per: "million requests",
-    source: NOT_IN_REF("https://aws.amazon.com/api-gateway/pricing/"),
+    source: QUOTED("https://aws.amazon.com/api-gateway/pricing/"),
     verified: false,
   },
   lambdaRequests: {
@@ -47,7 +47,7 @@ export const PRICES = {
     description: "invocations",
     usd: 0.2,
     per: "million requests",
-    source: NOT_IN_REF("https://aws.amazon.com/lambda/pricing/"),
+    source: QUOTED("https://aws.amazon.com/lambda/pricing/"),
     verified: false,
   },
   lambdaGbSecondArm: {
@@ -55,7 +55,7 @@ export const PRICES = {
     description: "duration, arm64 (first pricing tier)",
     usd: 0.0000133334,
     per: "GB-second",
-    source: NOT_IN_REF("https://aws.amazon.com/lambda/pricing/"),
+    source: QUOTED("https://aws.amazon.com/lambda/pricing/"),
     verified: false,
   },
   lambdaGbSecondX86: {
@@ -63,7 +63,7 @@ export const PRICES = {
     description: "duration, x86_64 (first pricing tier)",
     usd: 0.0000166667,
     per: "GB-second",
-    source: NOT_IN_REF("https://aws.amazon.com/lambda/pricing/"),
+    source: QUOTED("https://aws.amazon.com/lambda/pricing/"),
     verified: false,
   },
   kinesisShardHour: {
@@ -71,7 +71,7 @@ export const PRICES = {
     description: "provisioned shard-hour",
     usd: 0.015,
     per: "shard-hour",
-    source: UNVERIFIED_REF("1.8 [K17]"),
+    source: QUOTED(KINESIS_PRICING),
     verified: false,
   },
   kinesisPutPayloadUnits: {
@@ -79,7 +79,7 @@ export const PRICES = {
     description: "provisioned PUT payload units (25 KB each, per record)",
     usd: 0.014,
     per: "million units",
-    source: UNVERIFIED_REF("1.8 [K17-old]"),
+    source: QUOTED(KINESIS_PRICING),
     verified: false,
   },
   kinesisExtendedRetention: {
@@ -87,7 +87,7 @@ export const PRICES = {
     description: "provisioned extended retention (24 h to 7 days)",
     usd: 0.02,
     per: "shard-hour",
-    source: UNVERIFIED_REF("1.8"),
+    source: QUOTED(KINESIS_PRICING),
     verified: false,
   },
   kinesisOnDemandStreamHour: {
@@ -95,7 +95,7 @@ export const PRICES = {
     description: "on-demand Standard stream-hour (quoted 0.04-0.045; the lower bound)",
     usd: 0.04,
     per: "stream-hour",
-    source: UNVERIFIED_REF("1.8"),
+    source: QUOTED(KINESIS_PRICING),
     verified: false,
   },
   kinesisOnDemandIngest: {
@@ -103,7 +103,7 @@ export const PRICES = {
     description: "on-demand Standard data in (each record rounded up to 1 KB)",
     usd: 0.08,
     per: "GB",
-    source: UNVERIFIED_REF("1.8 [K17]"),
+    source: QUOTED(KINESIS_PRICING),
     verified: false,
   },
   kinesisOnDemandRetrieval: {
@@ -111,7 +111,7 @@ export const PRICES = {
     description: "on-demand Standard data out, per consumer",
     usd: 0.04,
     per: "GB",
-    source: UNVERIFIED_REF("1.8"),
+    source: QUOTED(KINESIS_PRICING),
     verified: false,
   },
   firehoseIngest: {
@@ -119,7 +119,7 @@ export const PRICES = {
     description: "ingestion, first tier (records rounded up to 5 KB)",
     usd: 0.029,
     per: "GB",
-    source: UNVERIFIED_REF("3.12 [F15]"),
+    source: QUOTED("https://aws.amazon.com/firehose/pricing/"),
     verified: false,
   },
   glueDpuHour: {
@@ -127,7 +127,7 @@ export const PRICES = {
     description: "DPU-hour (streaming jobs bill while running)",
     usd: 0.44,
     per: "DPU-hour",
-    source: `${REF} 4.7 [G10]: AWS's Glue pricing page (its worked example: 6 DPU x 0.25 h x $0.44 = $0.66)`,
+    source: "https://aws.amazon.com/glue/pricing/ (its worked example: 6 DPU x 0.25 h x $0.44 = $0.66)",
     verified: true,
   },
   s3Put: {
@@ -135,7 +135,7 @@ export const PRICES = {
     description: "PUT, COPY, POST, LIST requests (Standard)",
     usd: 0.005,
     per: "1,000 requests",
-    source: NOT_IN_REF("https://aws.amazon.com/s3/pricing/"),
+    source: QUOTED("https://aws.amazon.com/s3/pricing/"),
     verified: false,
   },
   s3Storage: {
@@ -143,7 +143,7 @@ export const PRICES = {
     description: "Standard storage, first 50 TB",
     usd: 0.023,
     per: "GB-month",
-    source: NOT_IN_REF("https://aws.amazon.com/s3/pricing/"),
+    source: QUOTED("https://aws.amazon.com/s3/pricing/"),
     verified: false,
   },
   logsIngest: {
@@ -151,7 +151,7 @@ export const PRICES = {
     description: "Logs ingestion (standard class)",
     usd: 0.5,
     per: "GB",
-    source: NOT_IN_REF("https://aws.amazon.com/cloudwatch/pricing/"),
+    source: QUOTED("https://aws.amazon.com/cloudwatch/pricing/"),
     verified: false,
   },
   customMetric: {
@@ -159,7 +159,7 @@ export const PRICES = {
     description: "custom metric (EMF, enhanced shard-level metrics), first 10,000",
     usd: 0.3,
     per: "metric-month",
-    source: NOT_IN_REF("https://aws.amazon.com/cloudwatch/pricing/"),
+    source: QUOTED("https://aws.amazon.com/cloudwatch/pricing/"),
     verified: false,
   },
   alarmMetric: {
@@ -167,7 +167,7 @@ export const PRICES = {
     description: "standard-resolution alarm, per metric in the alarm",
     usd: 0.1,
     per: "alarm metric-month",
-    source: NOT_IN_REF("https://aws.amazon.com/cloudwatch/pricing/"),
+    source: QUOTED("https://aws.amazon.com/cloudwatch/pricing/"),
     verified: false,
   },
   dashboard: {
@@ -175,7 +175,7 @@ export const PRICES = {
     description: "dashboard (beyond the free three)",
     usd: 3.0,
     per: "dashboard-month",
-    source: NOT_IN_REF("https://aws.amazon.com/cloudwatch/pricing/"),
+    source: QUOTED("https://aws.amazon.com/cloudwatch/pricing/"),
     verified: false,
   },
 } as const satisfies Record<string, UnitPrice>;

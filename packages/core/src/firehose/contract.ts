@@ -1,57 +1,51 @@
 /**
- * The Firehose data-transformation contract (aws-contracts.md 3.2-3.4): the event Firehose sends the transform
- * Lambda, the response it expects, and the error codes it writes for records that fail.
+ * The Firehose data-transformation contract (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html,
+ * https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-status-model.html): the event Firehose sends the
+ * transform Lambda, the response it expects, and the error codes it writes for records that fail. The shapes are
+ * `@types/aws-lambda`'s; only where Firehose's documented or observed behavior is stricter or different are they
+ * narrowed here.
  */
+import type {
+  FirehoseRecordMetadata,
+  FirehoseRecordTransformationStatus,
+  FirehoseTransformationEvent,
+  FirehoseTransformationEventRecord,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+} from "aws-lambda";
 
-/** Kinesis metadata Firehose adds to each record when the source is a Kinesis stream (3.2). */
-export interface FirehoseKinesisRecordMetadata {
-  shardId: string;
-  partitionKey: string;
-  /** Epoch milliseconds. */
-  approximateArrivalTimestamp: number;
-  sequenceNumber: string;
-  /** De-aggregated KPL sub-records share the sequence number and differ by this (real events carry a number). */
-  subsequenceNumber: number;
-}
+/**
+ * Kinesis metadata Firehose adds to each record when the source is a Kinesis stream. `@types/aws-lambda` types
+ * `subsequenceNumber` as a string; the events Firehose sends carry a number (as in
+ * test/contract/fixtures/firehose-kinesis-source-event.json), and de-aggregated KPL sub-records share the sequence
+ * number and differ by it.
+ */
+export type FirehoseKinesisRecordMetadata = Omit<FirehoseRecordMetadata, "subsequenceNumber"> & { subsequenceNumber: number };
 
-export interface FirehoseTransformEventRecord {
-  /** Opaque: echo it back verbatim. */
-  recordId: string;
-  /** Epoch milliseconds. */
-  approximateArrivalTimestamp: number;
-  /** Base64 of the record's bytes. */
-  data: string;
+/** One record of the event: `recordId` is opaque (echo it back verbatim), `data` is base64. */
+export type FirehoseTransformEventRecord = Omit<FirehoseTransformationEventRecord, "kinesisRecordMetadata"> & {
   kinesisRecordMetadata?: FirehoseKinesisRecordMetadata;
-}
+};
 
-export interface FirehoseTransformEvent {
-  invocationId: string;
-  deliveryStreamArn: string;
-  /** Present when the source is a Kinesis stream. */
-  sourceKinesisStreamArn?: string;
-  region: string;
-  records: FirehoseTransformEventRecord[];
-}
+/** The invocation event; `sourceKinesisStreamArn` is present when the source is a Kinesis stream. */
+export type FirehoseTransformEvent = Omit<FirehoseTransformationEvent, "records"> & { records: FirehoseTransformEventRecord[] };
 
-export const TRANSFORM_RESULTS = ["Ok", "Dropped", "ProcessingFailed"] as const;
-export type TransformResult = (typeof TRANSFORM_RESULTS)[number];
+export type TransformResult = FirehoseRecordTransformationStatus;
+export const TRANSFORM_RESULTS = ["Ok", "Dropped", "ProcessingFailed"] as const satisfies readonly TransformResult[];
 
-export interface FirehoseTransformResponseRecord {
-  recordId: string;
-  result: TransformResult;
-  /** Base64 of the transformed bytes; required for every result. */
-  data: string;
-  /** Only with dynamic partitioning: feeds `!{partitionKeyFromLambda:<key>}`. */
-  metadata?: { partitionKeys: Record<string, string> };
-}
+/**
+ * One answered record. Firehose requires `recordId`, `result` and `data` on every record (the status model above;
+ * a missing one fails the record), so `data` is required here where `@types/aws-lambda` has it optional. `metadata`
+ * only matters with dynamic partitioning (`!{partitionKeyFromLambda:<key>}`), which the archive does not use.
+ */
+export type FirehoseTransformResponseRecord = FirehoseTransformationResultRecord & { data: string };
 
-export interface FirehoseTransformResponse {
-  records: FirehoseTransformResponseRecord[];
-}
+export type FirehoseTransformResponse = Omit<FirehoseTransformationResult, "records"> & { records: FirehoseTransformResponseRecord[] };
 
 /**
  * Error codes and messages Firehose writes to the error output (errorCode / errorMessage). The Lambda invocation
- * codes and messages are AWS's (Firehose developer guide, "Lambda Invocation Errors", and captured error records);
+ * codes and messages are AWS's (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html
+ * and captured error records);
  * `processingFailed` (a record the function answered ProcessingFailed) and `requestTooLarge` are this project's
  * wording: AWS does not document them.
  */

@@ -1,6 +1,6 @@
 /**
  * The raw-archive transform: one Firehose transformation event in, the response Firehose expects out
- * (aws-contracts.md 3.2-3.4). Every recordId is echoed exactly once, in input order. A record that is a canonical
+ * (./contract.ts; https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html). Every recordId is echoed exactly once, in input order. A record that is a canonical
  * event or a bad row is `Ok` with its own bytes plus "\n" (byte-faithful NDJSON); anything else is
  * `ProcessingFailed` (Firehose then writes its original bytes to the error output: nothing vanishes). Nothing is
  * `Dropped`. No dynamic partitioning, so no metadata.

@@ -7,20 +7,7 @@
  *
  * Pure planner plus a small loop over a port; the watchdog (packages/core/src/watchdog) keeps the job running later.
  */
-import type { JobRunInfo } from "../watchdog/decision";
-
-export type { JobRunInfo };
-
-/** The calls the starter makes (Glue GetJob, GetJobRuns, StartJobRun, BatchStopJobRun on AWS). */
-export interface JobControl {
-  /** When the job definition last changed (ms since the epoch); undefined if Glue does not say. */
-  lastModifiedMs(jobName: string): Promise<number | undefined>;
-  /** The most recent runs, newest first. */
-  list(jobName: string, maxResults: number): Promise<JobRunInfo[]>;
-  /** Starts a run; `alreadyRunning` when Glue refused because a run is active (ConcurrentRunsExceededException). */
-  start(jobName: string): Promise<{ runId?: string; alreadyRunning: boolean }>;
-  stop(jobName: string, runIds: readonly string[]): Promise<void>;
-}
+import type { JobControl, JobRunInfo } from "../ports";
 
 const ACTIVE = new Set(["STARTING", "RUNNING", "WAITING"]);
 

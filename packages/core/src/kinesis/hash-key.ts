@@ -1,5 +1,6 @@
 /**
- * Kinesis hash keys: how a record is routed to a shard (aws-contracts.md 1.1).
+ * Kinesis hash keys: how a record is routed to a shard
+ * (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecordsRequestEntry.html).
  * A partition key maps to the MD5 of its UTF-8 bytes, read as an unsigned 128-bit big-endian integer.
  * An ExplicitHashKey, when given, overrides that hash; it is a decimal string in [0, 2^128 - 1].
  */

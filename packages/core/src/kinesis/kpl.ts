@@ -1,5 +1,7 @@
 /**
- * KPL aggregation: many user records packed into one Kinesis record (aws-contracts.md section 2.1).
+ * KPL aggregation: many user records packed into one Kinesis record, in the Kinesis Producer Library's aggregated
+ * record format (aggregation-format.md in https://github.com/awslabs/amazon-kinesis-producer; consumers de-aggregate
+ * it as https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-deaggregation.html describes).
  *
  *   [0..3]    magic 0xF3 0x89 0x9A 0xC2
  *   [4..N-1]  protobuf (proto2) AggregatedRecord

@@ -1,6 +1,7 @@
 /**
- * Splitting Kinesis entries into PutRecords calls (aws-contracts.md 1.1): at most 500 records and 10 MiB per call,
- * where a record counts its data + partition key bytes (UTF-8). The ExplicitHashKey does not count.
+ * Splitting Kinesis entries into PutRecords calls: at most 500 records and 10 MiB per call, where a record counts its
+ * data + partition key bytes (UTF-8). The ExplicitHashKey does not count
+ * (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
  */
 import { KINESIS } from "../limits";
 

@@ -22,18 +22,8 @@
  * restarted on the next run.
  */
 
+import type { JobRunInfo } from "../ports";
 import { GLUE_MAINTENANCE_RESTART_HOURS, inMaintenanceRestart, parseMaintenanceWindow } from "./maintenance";
-
-/** Glue's JobRunState values. */
-export type JobRunState = "STARTING" | "RUNNING" | "STOPPING" | "STOPPED" | "SUCCEEDED" | "FAILED" | "TIMEOUT" | "ERROR" | "WAITING" | "EXPIRED";
-
-export interface JobRunInfo {
-  id: string;
-  state: JobRunState | string;
-  startedOnMs?: number;
-  completedOnMs?: number;
-  errorMessage?: string;
-}
 
 export interface WatchdogSettings {
   /** The watchdog's own schedule interval (for alarming once per condition). */

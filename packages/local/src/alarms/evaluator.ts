@@ -12,7 +12,7 @@ import { appendFileSync } from "node:fs";
 import { alarmCatalog, alarmResources, conditionText, runbookLink, type AlarmDefinition, type ResourceKey } from "@eventlake/core/alarms/catalog";
 import { alarmQueries, evaluateAlarm, evaluationWindow, signalValues, type AlarmState } from "@eventlake/core/alarms/evaluate";
 import { notificationLines, type AlarmTransition } from "@eventlake/core/alarms/notification";
-import type { MetricsQueryPort } from "@eventlake/core/metrics/port";
+import type { MetricsQueryPort } from "@eventlake/core/ports";
 import type { StageConfig } from "@eventlake/core/stage-config";
 import { readFirehoseStats } from "../firehose/state";
 import { alertsLogPath, readAlarmStates, writeAlarmStates, type LocalAlarmStates } from "./state";

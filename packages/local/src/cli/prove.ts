@@ -1,5 +1,5 @@
 /**
- * `eventlake prove`: the fault matrix (SPEC 8) on this machine. Each cell runs a fresh local pipeline in a child
+ * `eventlake prove`: the fault matrix (ARCHITECTURE.md, "Guarantees") on this machine. Each cell runs a fresh local pipeline in a child
  * process under one fault, sends clickstream with known messageIds, and reconciles the lake against exactly what the
  * client was answered. `npm run proof` runs it at full size.
  */

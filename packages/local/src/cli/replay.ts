@@ -27,6 +27,7 @@ import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { readLocalInfo, resolveDataDir, type LocalInfo } from "../local-config";
 import { archivedRecords } from "./verify";
 import { n, table } from "./format";
+import { parseTimeOption } from "./time-option";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -47,16 +48,6 @@ export interface ReplayCliOptions {
   again: boolean;
   dryRun: boolean;
   json: boolean;
-}
-
-/** An ISO date or date-time, or a relative "<n>h"/"<n>d" (before now); undefined when absent. */
-export function parseReplayTime(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const relative = /^(\d+)([hd])$/.exec(value);
-  if (relative) return now - Number(relative[1]) * (relative[2] === "h" ? 3_600_000 : 86_400_000);
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || value.length === 10 ? value : `${value}Z`) : NaN;
-  if (Number.isNaN(ms)) throw new Error(`"${value}" is not a time: use an ISO date or date-time in UTC (2026-11-26T10:00) or a relative 6h / 2d`);
-  return ms;
 }
 
 type ReplayRunOptions = { source: ReplaySource; sinceMs?: number; untilMs?: number; again?: boolean; dryRun?: boolean; onObject?: Parameters<typeof replay>[2]["onObject"] };
@@ -144,8 +135,8 @@ export async function runReplay(options: ReplayCliOptions) {
   let sinceMs: number | undefined;
   let untilMs: number | undefined;
   try {
-    sinceMs = parseReplayTime(options.since);
-    untilMs = parseReplayTime(options.until);
+    sinceMs = parseTimeOption(options.since);
+    untilMs = parseTimeOption(options.until);
   } catch (error) {
     console.error(`eventlake replay: ${(error as Error).message}`);
     process.exit(1);

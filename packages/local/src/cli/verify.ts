@@ -19,6 +19,7 @@ import { n, table } from "./format";
 import { lakeViewSql, localLakeDir } from "./query";
 import { mirrorStageLake } from "./stage-lake-mirror";
 import { runOnStage, stageLake } from "./stage-target";
+import { parseTimeOption } from "./time-option";
 
 export interface LayerCounts {
   rawEvents: number;
@@ -227,10 +228,9 @@ export async function runVerify(options: VerifyCliOptions) {
  * (./stage-lake-mirror.ts), then the same reconciliation as locally.
  */
 async function verifyStage(options: VerifyCliOptions & { stage: string }): Promise<number> {
-  const { parseReplayTime } = await import("./replay");
   let sinceMs: number;
   try {
-    sinceMs = parseReplayTime(options.since ?? "1h")!;
+    sinceMs = parseTimeOption(options.since ?? "1h")!;
   } catch (error) {
     console.error(`eventlake verify: --since: ${(error as Error).message}`);
     return 1;

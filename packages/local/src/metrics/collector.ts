@@ -18,7 +18,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { parseEmfLine } from "@eventlake/core/metrics/emf";
-import { singleValue, type MetricId, type StatSet } from "@eventlake/core/metrics/port";
+import { singleValue, type StatSet } from "@eventlake/core/metrics/stat-set";
+import type { MetricId } from "@eventlake/core/ports";
 import { rawFreshnessSeconds, readFirehoseStats } from "../firehose/state";
 import { readKinesisStats, type ShardCounters } from "../kinesis";
 import type { LocalLambda } from "../lambda/local-lambda";

@@ -19,7 +19,10 @@ export interface FaultCell {
   dataPathOnly?: boolean;
 }
 
-/** The matrix. Shares and latencies are the issue's (30% partial failures) or chosen to fault often but not always. */
+/**
+ * The matrix. 30% of PutRecords entries failing is the partial-failure load README.md ("Guarantees, proven on your
+ * machine") states the proof for; the other shares and latencies are chosen to fault often but not always.
+ */
 export const FAULT_CELLS: readonly FaultCell[] = [
   { name: "no-faults", fault: "none (the baseline)" },
   { name: "putrecords-partial-failures", fault: "30% of PutRecords entries fail (ProvisionedThroughputExceeded / InternalFailure)", faults: { putRecordsEntryFailures: 0.3 } },

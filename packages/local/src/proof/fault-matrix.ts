@@ -1,5 +1,5 @@
 /**
- * The fault matrix (SPEC 8): the local pipeline, in a child process, under one fault per cell while a client sends
+ * The fault matrix (ARCHITECTURE.md, "Guarantees"): the local pipeline, in a child process, under one fault per cell while a client sends
  * clickstream with known messageIds and retries what is not answered 2xx, as a real SDK would. After each cell the
  * lake is reconciled against exactly what the client was answered (`eventlake verify --expect`): every accepted
  * event in the raw archive and curated exactly once, every rejected event a bad row in raw and in quarantine.

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import type { JobRunInfo } from "@eventlake/core/watchdog/decision";
+import type { JobRunInfo } from "@eventlake/core/ports";
 import type { LocalComponent, PipelineContext } from "../runtime";
 
 export type LocalJobRun = JobRunInfo;

@@ -24,7 +24,7 @@ import {
   type SmokePlan,
   type SmokeVerdict,
 } from "@eventlake/core/smoke/plan";
-import type { JobRunInfo } from "@eventlake/core/watchdog/decision";
+import type { JobRunInfo } from "@eventlake/core/ports";
 
 export interface AlarmStateView {
   name: string;
