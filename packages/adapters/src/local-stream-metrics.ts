@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { counterSampleFiles, datapointsFromCounterSamples, parseCounterSample, type CounterSample } from "@eventlake/core/autoscaler/counter-samples";
+import { counterSampleFiles, datapointsFromCounterSamples, parseCounterSample, type CounterSample } from "@eventlake/emulators/kinesis/counter-samples";
 import type { StreamDatapoint } from "@eventlake/core/autoscaler/planner";
 import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
 

@@ -7,13 +7,13 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import type { LocalComponent, PipelineContext } from "../runtime";
 import { publishLocalMetrics } from "../metrics/publish";
-import { localFirehoseConfig, type LocalFirehoseConfig } from "./config";
-import { LocalFirehose } from "./local-firehose";
-import { firehoseStateDir } from "./state";
+import { localFirehoseConfig, type LocalFirehoseConfig } from "@eventlake/emulators/firehose/config";
+import { LocalFirehose } from "@eventlake/emulators/firehose/local-firehose";
+import { firehoseStateDir } from "@eventlake/emulators/firehose/state";
 
-export { localFirehoseConfig, localFirehoseConfigProblems, type LocalFirehoseConfig } from "./config";
-export { LocalFirehose, type LocalFirehoseOptions, type TransformFunction } from "./local-firehose";
-export { ShardReader, type PollResult } from "./shard-reader";
+export { localFirehoseConfig, localFirehoseConfigProblems, type LocalFirehoseConfig } from "@eventlake/emulators/firehose/config";
+export { LocalFirehose, type LocalFirehoseOptions, type TransformFunction } from "@eventlake/emulators/firehose/local-firehose";
+export { ShardReader, type PollResult } from "@eventlake/emulators/firehose/shard-reader";
 export {
   CheckpointStore,
   firehoseStateDir,
@@ -22,7 +22,7 @@ export {
   type CheckpointEntry,
   type FirehoseStats,
   type ShardCheckpoint,
-} from "./state";
+} from "@eventlake/emulators/firehose/state";
 
 export interface RawArchiveComponentOptions {
   /** Overrides of the settings derived from the stage (tests shorten the intervals). */

@@ -6,8 +6,8 @@
  */
 import { appendFile, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { counterSampleFile, type CounterSample } from "@eventlake/core/autoscaler/counter-samples";
-import { readKinesisStats } from "../kinesis";
+import { counterSampleFile, type CounterSample } from "@eventlake/emulators/kinesis/counter-samples";
+import { readKinesisStats } from "@eventlake/emulators/kinesis";
 
 export const STREAM_SAMPLES_DIR = "stream-samples";
 
