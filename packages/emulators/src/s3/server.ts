@@ -4,11 +4,13 @@
  * Signatures are not checked; any credentials work. One IAM rule is applied per caller when `callers` is given
  * (./access.ts): a missing key answers 403 AccessDenied, not 404, to a caller without s3:ListBucket on the bucket.
  *
- * Supported: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning,
- * ListObjects (v1), ListObjectsV2, PutObject, GetObject (Range, conditional headers, response-* overrides),
- * HeadObject, DeleteObject, DeleteObjects, CopyObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
- * AbortMultipartUpload, ListParts, ListMultipartUploads. Any other sub-resource (?acl, ?tagging, ...) is answered
- * with 501 NotImplemented rather than being mistaken for a plain object request.
+ * Supported: the operations the clients we run against it call (the AWS SDK for JavaScript in the product and its
+ * tools, hadoop-aws's S3A in the local Spark job, boto3 in the job's runner; ARCHITECTURE.md, "The AWS stand-ins"):
+ * CreateBucket, HeadBucket, ListObjectsV2, PutObject, GetObject (Range, conditional headers), HeadObject,
+ * DeleteObject, DeleteObjects, CopyObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+ * AbortMultipartUpload. Anything else (ListBuckets, DeleteBucket, ?location, ?versioning, ListObjects v1, ListParts,
+ * ListMultipartUploads, response-* overrides, ?acl, ?tagging, ...) is answered with 501 NotImplemented, rather than
+ * being mistaken for a plain object request or answered with a guess.
  */
 
 import { randomBytes } from "node:crypto";
@@ -414,10 +416,7 @@ async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResp
   const method = req.method ?? "GET";
   const q = t.query;
   if (t.bucket === undefined) {
-    if (method === "GET") {
-      allowParams(q, []);
-      return listBuckets(store, res);
-    }
+    if (method === "GET") throw new S3Error("NotImplemented", "ListBuckets is not implemented by the local S3 server");
     throw new S3Error("MethodNotAllowed", "The specified method is not allowed against this resource.");
   }
   const bucket = t.bucket;
@@ -435,22 +434,12 @@ async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResp
         return sendEmpty(res, 200, { "x-amz-bucket-region": "us-east-1" });
       case "DELETE":
         allowParams(q, []);
-        await store.deleteBucket(bucket);
-        return sendEmpty(res, 204);
+        throw new S3Error("NotImplemented", "DeleteBucket is not implemented by the local S3 server");
       case "GET":
-        if (q.has("location")) {
-          allowParams(q, ["location"]);
-          await requireBucket(store, bucket);
-          return sendXml(res, 200, `<LocationConstraint xmlns="${S3_NS}"/>`);
-        }
-        if (q.has("versioning")) {
-          allowParams(q, ["versioning"]);
-          await requireBucket(store, bucket);
-          return sendXml(res, 200, `<VersioningConfiguration xmlns="${S3_NS}"/>`);
-        }
-        if (q.has("uploads")) return listMultipartUploads(store, res, bucket, q);
         if (q.get("list-type") === "2") return listObjectsV2(store, res, bucket, q);
-        return listObjectsV1(store, res, bucket, q);
+        // ?location, ?versioning, ?uploads (ListMultipartUploads) and the rest are refused as not implemented.
+        allowParams(q, ["list-type"]);
+        throw new S3Error("NotImplemented", "ListObjects (v1) is not implemented by the local S3 server; use ListObjectsV2");
       case "POST":
         if (q.has("delete")) return deleteObjects(store, req, res, bucket, q);
         throw new S3Error("NotImplemented", "This bucket POST request is not implemented by the local S3 server");
@@ -471,7 +460,6 @@ async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResp
       if (header(req, "x-amz-copy-source") !== undefined) return copyObject(store, req, res, bucket, key, q);
       return putObject(store, req, res, bucket, key, q);
     case "GET":
-      if (q.has("uploadId")) return listParts(store, res, bucket, key, q);
       return getObject(store, req, res, bucket, key, q, false, caller);
     case "HEAD":
       return getObject(store, req, res, bucket, key, q, true, caller);
@@ -499,14 +487,6 @@ async function requireBucket(store: FsBucketStore, bucket: string): Promise<void
 }
 
 const OWNER = "<Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>";
-
-async function listBuckets(store: FsBucketStore, res: ServerResponse): Promise<void> {
-  const buckets = await store.listBuckets();
-  const items = buckets
-    .map((b) => `<Bucket>${el("Name", b.name)}${el("CreationDate", b.creationDate.toISOString())}</Bucket>`)
-    .join("");
-  sendXml(res, 200, `<ListAllMyBucketsResult xmlns="${S3_NS}">${OWNER}<Buckets>${items}</Buckets></ListAllMyBucketsResult>`);
-}
 
 // ------------------------------------------------------------------------------------------------ objects
 
@@ -593,15 +573,6 @@ function parseRange(value: string | undefined, size: number): { start: number; e
   return { start, end: b === "" ? size - 1 : Math.min(Number(b), size - 1) };
 }
 
-const RESPONSE_OVERRIDES: Record<string, string> = {
-  "response-content-type": "Content-Type",
-  "response-content-language": "Content-Language",
-  "response-expires": "Expires",
-  "response-cache-control": "Cache-Control",
-  "response-content-disposition": "Content-Disposition",
-  "response-content-encoding": "Content-Encoding",
-};
-
 async function getObject(
   store: FsBucketStore,
   req: IncomingMessage,
@@ -612,7 +583,7 @@ async function getObject(
   head: boolean,
   caller?: S3Caller,
 ): Promise<void> {
-  allowParams(q, ["versionId", ...Object.keys(RESPONSE_OVERRIDES)]);
+  allowParams(q, ["versionId"]);
   requireNullVersion(q);
   const opened = await store.openObject(bucket, key);
   if (!opened) {
@@ -638,10 +609,6 @@ async function getObject(
     if (meta.expires) headers.Expires = meta.expires;
     if (meta.partCount !== undefined) headers["x-amz-mp-parts-count"] = String(meta.partCount);
     for (const [name, value] of Object.entries(meta.userMetadata)) headers[`x-amz-meta-${name}`] = value;
-    for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
-      const v = q.get(param);
-      if (v !== null) headers[name] = v;
-    }
     if (!range && header(req, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED") {
       Object.assign(headers, checksumHeaders(meta.checksums));
     }
@@ -877,39 +844,6 @@ async function listObjectsV2(store: FsBucketStore, res: ServerResponse, bucket: 
   sendXml(res, 200, xml);
 }
 
-async function listObjectsV1(store: FsBucketStore, res: ServerResponse, bucket: string, q: URLSearchParams): Promise<void> {
-  allowParams(q, ["prefix", "delimiter", "max-keys", "marker", "encoding-type"]);
-  const enc = encoder(q);
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") ?? "";
-  const maxKeys = parseMaxKeys(q.get("max-keys"));
-  const marker = q.get("marker") ?? "";
-  // A marker that is a common prefix (NextMarker of a previous page) resumes after everything under it.
-  const markerIsPrefix = delimiter !== "" && marker.startsWith(prefix) && marker.endsWith(delimiter) &&
-    marker.indexOf(delimiter, prefix.length) === marker.length - delimiter.length;
-  const result = await store.list(bucket, {
-    prefix,
-    delimiter,
-    maxKeys,
-    startAfter: marker,
-    skipPrefix: markerIsPrefix ? marker : undefined,
-  });
-  const xml =
-    `<ListBucketResult xmlns="${S3_NS}">` +
-    el("Name", bucket) +
-    el("Prefix", enc(prefix)) +
-    el("Marker", enc(marker)) +
-    (delimiter ? el("Delimiter", enc(delimiter)) : "") +
-    el("MaxKeys", maxKeys) +
-    el("IsTruncated", result.isTruncated) +
-    (result.isTruncated && result.last ? el("NextMarker", enc(result.last.value)) : "") +
-    (q.get("encoding-type") !== null ? el("EncodingType", "url") : "") +
-    result.contents.map((m) => contentsXml(m, enc, true)).join("") +
-    result.commonPrefixes.map((p) => `<CommonPrefixes>${el("Prefix", enc(p))}</CommonPrefixes>`).join("") +
-    "</ListBucketResult>";
-  sendXml(res, 200, xml);
-}
-
 // ------------------------------------------------------------------------------------------------ multipart
 
 async function createMultipartUpload(
@@ -982,71 +916,4 @@ async function completeMultipartUpload(
     200,
     `<CompleteMultipartUploadResult xmlns="${S3_NS}">${el("Location", location)}${el("Bucket", bucket)}${el("Key", key)}${el("ETag", quoted(meta.etag))}</CompleteMultipartUploadResult>`,
   );
-}
-
-async function listParts(
-  store: FsBucketStore,
-  res: ServerResponse,
-  bucket: string,
-  key: string,
-  q: URLSearchParams,
-): Promise<void> {
-  allowParams(q, ["uploadId", "max-parts", "part-number-marker"]);
-  const uploadId = q.get("uploadId") ?? "";
-  const maxParts = parseMaxKeys(q.get("max-parts"), "max-parts");
-  const marker = Number(q.get("part-number-marker") ?? "0") || 0;
-  const all = (await store.listParts(bucket, key, uploadId)).filter((p) => p.partNumber > marker);
-  const page = all.slice(0, maxParts);
-  const truncated = all.length > page.length;
-  const xml =
-    `<ListPartsResult xmlns="${S3_NS}">` +
-    el("Bucket", bucket) +
-    el("Key", key) +
-    el("UploadId", uploadId) +
-    el("PartNumberMarker", marker) +
-    (truncated ? el("NextPartNumberMarker", page[page.length - 1]?.partNumber) : "") +
-    el("MaxParts", maxParts) +
-    el("IsTruncated", truncated) +
-    el("StorageClass", "STANDARD") +
-    page
-      .map(
-        (p) =>
-          `<Part>${el("PartNumber", p.partNumber)}${el("LastModified", isoDate(p.lastModified))}${el("ETag", quoted(p.etag))}${el("Size", p.size)}${Object.entries(
-            p.checksums,
-          )
-            .map(([a, v]) => el(`Checksum${a.toUpperCase()}`, v))
-            .join("")}</Part>`,
-      )
-      .join("") +
-    "</ListPartsResult>";
-  sendXml(res, 200, xml);
-}
-
-async function listMultipartUploads(store: FsBucketStore, res: ServerResponse, bucket: string, q: URLSearchParams): Promise<void> {
-  allowParams(q, ["uploads", "prefix", "max-uploads", "key-marker", "upload-id-marker", "delimiter", "encoding-type"]);
-  const enc = encoder(q);
-  const prefix = q.get("prefix") ?? "";
-  const maxUploads = parseMaxKeys(q.get("max-uploads"), "max-uploads");
-  const keyMarker = q.get("key-marker") ?? "";
-  const uploads = (await store.listMultipartUploads(bucket, prefix)).filter((u) => !keyMarker || u.key > keyMarker);
-  const page = uploads.slice(0, maxUploads);
-  const truncated = uploads.length > page.length;
-  const last = page[page.length - 1];
-  const xml =
-    `<ListMultipartUploadsResult xmlns="${S3_NS}">` +
-    el("Bucket", bucket) +
-    el("KeyMarker", enc(keyMarker)) +
-    el("UploadIdMarker", "") +
-    (truncated && last ? el("NextKeyMarker", enc(last.key)) + el("NextUploadIdMarker", last.uploadId) : "") +
-    el("Prefix", enc(prefix)) +
-    el("MaxUploads", maxUploads) +
-    el("IsTruncated", truncated) +
-    page
-      .map(
-        (u) =>
-          `<Upload>${el("Key", enc(u.key))}${el("UploadId", u.uploadId)}${OWNER.replace("Owner", "Initiator").replace("</Owner>", "</Initiator>")}${OWNER}${el("StorageClass", "STANDARD")}${el("Initiated", isoDate(u.initiated))}</Upload>`,
-      )
-      .join("") +
-    "</ListMultipartUploadsResult>";
-  sendXml(res, 200, xml);
 }
