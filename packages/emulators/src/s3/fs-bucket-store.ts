@@ -1,5 +1,7 @@
 /**
- * Buckets and objects on the local file system, with S3's semantics and crash safety.
+ * Buckets and objects on the local file system, with S3's semantics and crash safety. How bytes reach the disk is
+ * durable-files.ts; listing is listing.ts; multipart uploads are multipart.ts; an object's metadata is
+ * stored-object.ts.
  *
  * Layout (see key-codec.ts for how keys map to names):
  *   <rootDir>/.s3-format.json                      encoding choice, fixed when the directory is first used
@@ -19,111 +21,47 @@
  * uploads of the same key stream in parallel and the last commit wins, as on S3.
  */
 
-import { randomBytes } from "node:crypto";
-import { createReadStream, type Dirent } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
 import { createChecksum, type ChecksumAlgorithm } from "./checksums";
-import { S3Error } from "./errors";
 import {
-  compareKeys,
-  decodeSegment,
-  encodeSegment,
-  keyToPath,
-  OBJECT_FILE_PREFIX,
-  SIDECAR_SUFFIX,
-  TEMP_PREFIX,
-  type KeyCodecOptions,
-} from "./key-codec";
+  DirSyncer,
+  ensureDir,
+  errnoCode,
+  finishTemp,
+  fsyncDir,
+  isMissing,
+  KeyedMutex,
+  tempName,
+  unlinkQuiet,
+  writeFileAtomic,
+  writeTemp,
+  type TempFile,
+  type WriteOptions,
+} from "./durable-files";
+import { S3Error } from "./errors";
+import { keyToPath, type KeyCodecOptions } from "./key-codec";
+import { listKeys, type ListOptions, type ListResult } from "./listing";
+import { MultipartUploads } from "./multipart";
+import {
+  etagMatches,
+  MAX_KEY_BYTES,
+  MAX_PUT_BYTES,
+  stripSidecar,
+  toBase64Record,
+  type Location,
+  type ObjectAttributes,
+  type Preconditions,
+  type Sidecar,
+  type StoredObject,
+} from "./stored-object";
 
-export const MAX_KEY_BYTES = 1024;
-export const MAX_PUT_BYTES = 5 * 1024 ** 3;
-export const MIN_PART_BYTES = 5 * 1024 ** 2;
-export const MAX_PART_NUMBER = 10_000;
-const STALE_TEMP_MS = 60 * 60 * 1000;
 const FORMAT_FILE = ".s3-format.json";
-const MULTIPART_DIR = ".s3-multipart";
-
-export interface ObjectAttributes {
-  contentType?: string;
-  contentEncoding?: string;
-  cacheControl?: string;
-  contentDisposition?: string;
-  contentLanguage?: string;
-  expires?: string;
-  /** x-amz-meta-* values, names lower-case without the prefix. */
-  userMetadata: Record<string, string>;
-}
-
-export interface StoredObject extends ObjectAttributes {
-  key: string;
-  size: number;
-  /** Hex MD5 of the bytes, or `<hex>-<parts>` for multipart uploads; without quotes. */
-  etag: string;
-  /** Milliseconds since the epoch. */
-  lastModified: number;
-  /** Base64 full-object checksums verified or computed at upload. */
-  checksums: Partial<Record<ChecksumAlgorithm, string>>;
-  partCount?: number;
-}
-
-interface Sidecar extends StoredObject {
-  v: 1;
-  /** The data file this sidecar was written for. */
-  file: { size: number; mtimeNs: string };
-}
-
-/** Result of streaming a body, handed to the caller's verification before anything is committed. */
-export interface BodyDigests {
-  size: number;
-  md5: Buffer;
-  digests: Partial<Record<ChecksumAlgorithm, Buffer>>;
-}
-
-export interface WriteOptions {
-  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  /** Checksums to compute while streaming (for verification and/or storage). */
-  algorithms?: readonly ChecksumAlgorithm[];
-  /** Checksums to keep in the sidecar and return on GetObject (subset of algorithms). */
-  storeChecksums?: readonly ChecksumAlgorithm[];
-  /** Throws (an S3Error) to reject the body; runs after the body has ended and before the commit. */
-  verify?: (result: BodyDigests) => void;
-  maxBytes?: number;
-}
-
-interface TempOptions extends WriteOptions {
-  /** Create the directory when missing (default true). */
-  createDir?: boolean;
-  durable: boolean;
-}
-
-export interface Preconditions {
-  ifMatch?: string;
-  ifNoneMatch?: string;
-}
 
 export interface OpenedObject {
   meta: StoredObject;
   handle: FileHandle;
-}
-
-export interface ListOptions {
-  prefix: string;
-  delimiter?: string;
-  /** Only entries strictly after this key (UTF-8 order). */
-  startAfter?: string;
-  /** Resume after a common prefix: skip every key under it. */
-  skipPrefix?: string;
-  maxKeys: number;
-}
-
-export interface ListResult {
-  contents: StoredObject[];
-  commonPrefixes: string[];
-  isTruncated: boolean;
-  /** Last entry returned, to build a continuation token from. */
-  last?: { value: string; isPrefix: boolean };
 }
 
 export interface FsBucketStoreOptions {
@@ -135,222 +73,10 @@ export interface FsBucketStoreOptions {
   durable?: boolean;
 }
 
-export interface BucketInfo {
-  name: string;
-  creationDate: Date;
-}
-
-export interface UploadInfo {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  initiated: number;
-  attributes: ObjectAttributes;
-  checksumAlgorithm?: ChecksumAlgorithm;
-}
-
-export interface PartInfo {
-  partNumber: number;
-  etag: string;
-  size: number;
-  lastModified: number;
-  checksums: Partial<Record<ChecksumAlgorithm, string>>;
-}
-
-interface PartSidecar extends PartInfo {
-  file: { size: number; mtimeNs: string };
-}
-
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export function isValidBucketName(name: string): boolean {
   return BUCKET_RE.test(name) && !name.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-function isMissing(err: unknown): boolean {
-  const code = errnoCode(err);
-  // ENAMETOOLONG: a listing prefix can name a path no key could be stored at.
-  return code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG";
-}
-
-/** Unique per process (random) and per call (counter): no two writers, even across restarts, share a temp name. */
-const TEMP_INSTANCE = randomBytes(8).toString("hex");
-let tempCounter = 0;
-
-function tempName(): string {
-  return `${TEMP_PREFIX}${TEMP_INSTANCE}-${(tempCounter++).toString(36)}`;
-}
-
-async function fsyncDir(dir: string, durable: boolean): Promise<void> {
-  if (!durable) return;
-  let handle: FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, "r");
-    await handle.sync();
-  } catch (err) {
-    // Some platforms cannot open or fsync directories (Windows); the rename is still atomic there. A directory that
-    // is gone was pruned by a delete, which fsyncs its parent itself.
-    const code = errnoCode(err);
-    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EACCES" && code !== "ENOENT") throw err;
-  } finally {
-    await handle?.close();
-  }
-}
-
-/** mkdir -p, fsyncing the parent of every directory it creates. */
-async function ensureDir(dir: string, durable: boolean): Promise<void> {
-  const first = await fsp.mkdir(dir, { recursive: true });
-  if (first === undefined) return;
-  const created: string[] = [];
-  for (let d = dir; ; d = path.dirname(d)) {
-    created.push(d);
-    if (d === first || path.dirname(d) === d) break;
-  }
-  for (const d of created.reverse()) await fsyncDir(path.dirname(d), durable);
-}
-
-async function unlinkQuiet(file: string): Promise<void> {
-  await fsp.unlink(file).catch(() => undefined);
-}
-
-/** Writes bytes to a new file next to `target`, fsyncs, and renames it over `target` (no directory fsync). */
-async function writeFileAtomic(target: string, data: string | Uint8Array, durable: boolean): Promise<void> {
-  const tmp = path.join(path.dirname(target), tempName());
-  const handle = await fsp.open(tmp, "wx");
-  try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await unlinkQuiet(tmp);
-    throw err;
-  }
-  await handle.close();
-  try {
-    await fsp.rename(tmp, target);
-  } catch (err) {
-    await unlinkQuiet(tmp);
-    throw err;
-  }
-}
-
-interface TempFile extends BodyDigests {
-  path: string;
-  /** Still open and not yet fsynced: see finishTemp. */
-  handle: FileHandle;
-  mtimeNs: bigint;
-}
-
-/**
- * Streams a body into a new temp file in `dir` (created when missing), computing MD5 and the given checksums, and
- * runs `verify`. The file is left open and unsynced (finishTemp), so the caller can overlap its fsync with other
- * work; on failure it is removed.
- */
-async function writeTemp(dir: string, options: TempOptions): Promise<TempFile> {
-  let handle: FileHandle | undefined;
-  let tmp = "";
-  for (let attempt = 0; handle === undefined; attempt++) {
-    tmp = path.join(dir, tempName());
-    try {
-      handle = await fsp.open(tmp, "wx");
-    } catch (err) {
-      if (errnoCode(err) === "ENAMETOOLONG") throw new S3Error("KeyTooLongError", "Your key is too long for the local file system");
-      // Missing directory: create it (the first write below a new prefix, or a concurrent delete pruned it).
-      if (errnoCode(err) !== "ENOENT" || options.createDir === false || attempt >= 10) throw err;
-      await ensureDir(dir, options.durable).catch((e: unknown) => {
-        if (errnoCode(e) === "ENAMETOOLONG") throw new S3Error("KeyTooLongError", "Your key is too long for the local file system");
-        if (errnoCode(e) !== "ENOENT") throw e;
-      });
-    }
-  }
-  try {
-    const md5 = createChecksum("md5");
-    const algorithms = options.algorithms ?? [];
-    const hashers = algorithms.map((a) => [a, createChecksum(a)] as const);
-    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-    let size = 0;
-    for await (const chunk of options.body) {
-      if (chunk.length === 0) continue;
-      size += chunk.length;
-      if (size > maxBytes) {
-        throw new S3Error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", {
-          MaxSizeAllowed: String(maxBytes),
-        });
-      }
-      md5.update(chunk);
-      for (const [, h] of hashers) h.update(chunk);
-      let offset = 0;
-      while (offset < chunk.length) {
-        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
-      }
-    }
-    const digests: Partial<Record<ChecksumAlgorithm, Buffer>> = {};
-    for (const [a, h] of hashers) digests[a] = h.digest();
-    const result = { size, md5: md5.digest(), digests };
-    options.verify?.(result);
-    const st = await handle.stat({ bigint: true });
-    return { ...result, path: tmp, handle, mtimeNs: st.mtimeNs };
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlinkQuiet(tmp);
-    throw err;
-  }
-}
-
-/** fsyncs and closes a temp file (removing it when that fails). */
-async function finishTemp(tmp: TempFile, durable: boolean): Promise<void> {
-  try {
-    if (durable) await tmp.handle.sync();
-  } catch (err) {
-    await tmp.handle.close().catch(() => undefined);
-    await unlinkQuiet(tmp.path);
-    throw err;
-  }
-  await tmp.handle.close();
-}
-
-/**
- * Directory fsyncs, coalesced: a caller waits for an fsync that started after its call (so it covers the caller's
- * renames), and concurrent callers share one.
- */
-class DirSyncer {
-  private readonly entries = new Map<string, { current: Promise<void>; queued?: Promise<void> }>();
-  constructor(private readonly durable: boolean) {}
-
-  sync(dir: string): Promise<void> {
-    if (!this.durable) return Promise.resolve();
-    const entry = this.entries.get(dir);
-    if (!entry) {
-      const current = this.run(dir);
-      this.entries.set(dir, { current });
-      return current;
-    }
-    entry.queued ??= entry.current
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .then(() => {
-        const current = this.run(dir);
-        entry.current = current;
-        entry.queued = undefined;
-        return current;
-      });
-    return entry.queued;
-  }
-
-  private run(dir: string): Promise<void> {
-    const p: Promise<void> = fsyncDir(dir, true).finally(() => {
-      const e = this.entries.get(dir);
-      if (e && e.current === p && !e.queued) this.entries.delete(dir);
-    });
-    return p;
-  }
 }
 
 /** Parsed sidecars by path (LRU). Entries are always validated against the data file before use. */
@@ -378,63 +104,12 @@ class SidecarCache {
   }
 }
 
-/** Per-key mutual exclusion inside this process. */
-class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
-
-interface Location {
-  bucketDir: string;
-  dir: string;
-  dataPath: string;
-  sidecarPath: string;
-  lockKey: string;
-}
-
-interface WalkItem {
-  kind: "file" | "dir";
-  /** Full key for files; key prefix ending in "/" for directories. */
-  key: string;
-  abs: string;
-}
-
-function etagMatches(header: string, etag: string): boolean {
-  return header
-    .split(",")
-    .map((t) => t.trim().replace(/^W\//, "").replace(/^"|"$/g, ""))
-    .some((t) => t === "*" || t === etag);
-}
-
-function toBase64Record(digests: Partial<Record<ChecksumAlgorithm, Buffer>>, keep: readonly ChecksumAlgorithm[]) {
-  const out: Partial<Record<ChecksumAlgorithm, string>> = {};
-  for (const a of keep) {
-    const d = digests[a];
-    if (d) out[a] = d.toString("base64");
-  }
-  return out;
-}
-
 export class FsBucketStore {
   private readonly locks = new KeyedMutex();
   private readonly dirSync: DirSyncer;
   private readonly sidecars = new SidecarCache(50_000);
+  /** Multipart uploads into this store (multipart.ts). */
+  readonly uploads: MultipartUploads;
 
   private constructor(
     readonly rootDir: string,
@@ -443,6 +118,15 @@ export class FsBucketStore {
     private readonly durable: boolean,
   ) {
     this.dirSync = new DirSyncer(durable);
+    this.uploads = new MultipartUploads({
+      rootDir,
+      durable,
+      locks: this.locks,
+      dirSync: this.dirSync,
+      locate: (bucket, key) => this.locate(bucket, key),
+      requireBucket: (bucket) => this.requireBucket(bucket),
+      commit: (loc, tmp, meta, preconditions) => this.commit(loc, tmp, meta, preconditions),
+    });
   }
 
   /** Opens (creating if needed) a store rooted at `rootDir`. */
@@ -496,28 +180,6 @@ export class FsBucketStore {
       throw err;
     }
     await fsyncDir(this.rootDir, this.durable);
-  }
-
-  async deleteBucket(bucket: string): Promise<void> {
-    const dir = await this.requireBucket(bucket);
-    if (await this.hasObject(dir)) throw new S3Error("BucketNotEmpty", undefined, { BucketName: bucket });
-    // Only empty directories, stale temp files and orphaned sidecars can remain: move aside, then remove.
-    const trash = path.join(this.rootDir, `.trash-${randomBytes(8).toString("hex")}`);
-    await fsp.rename(dir, trash);
-    this.sidecars.clear();
-    await fsyncDir(this.rootDir, this.durable);
-    await fsp.rm(trash, { recursive: true, force: true });
-  }
-
-  async listBuckets(): Promise<BucketInfo[]> {
-    const out: BucketInfo[] = [];
-    for (const e of await fsp.readdir(this.rootDir, { withFileTypes: true })) {
-      if (!e.isDirectory() || !isValidBucketName(e.name)) continue;
-      const st = await fsp.stat(path.join(this.rootDir, e.name)).catch(() => undefined);
-      if (!st) continue;
-      out.push({ name: e.name, creationDate: new Date(st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs) });
-    }
-    return out.sort((a, b) => compareKeys(a.name, b.name));
   }
 
   // ---------------------------------------------------------------- objects
@@ -792,386 +454,12 @@ export class FsBucketStore {
     }
   }
 
-  // ---------------------------------------------------------------- listing
+  // ---------------------------------------------------------------- listing (listing.ts)
 
-  /**
-   * Keys in UTF-8 order, walking the directory tree: within one directory, a file `x` sorts as the key `…x` and a
-   * directory `x` as `…x/` (every key below it starts with that), which is exactly the global key order. Subtrees
-   * entirely before `startAfter`, outside the prefix, or rolled up into one common prefix are not descended into.
-   */
   async list(bucket: string, options: ListOptions): Promise<ListResult> {
     const bucketDir = await this.requireBucket(bucket);
-    const result: ListResult = { contents: [], commonPrefixes: [], isTruncated: false };
-    if (options.maxKeys <= 0) return result;
-    const { prefix } = options;
-    const delimiter = options.delimiter || undefined;
-    const startAfter = options.startAfter ?? "";
-    const skipPrefix = options.skipPrefix || undefined;
-
-    // Every key with the prefix lies below the directory of the prefix's complete segments.
-    const slash = prefix.lastIndexOf("/");
-    const base = slash >= 0 ? prefix.slice(0, slash + 1) : "";
-    let startDir = bucketDir;
-    if (base !== "") {
-      const segments = base.slice(0, -1).split("/");
-      try {
-        startDir = path.join(bucketDir, ...segments.map((s) => encodeSegment(s, this.codec)));
-      } catch {
-        return result;
-      }
-    }
-
-    const files: { key: string; abs: string }[] = [];
-    let count = 0;
-    let lastCommonPrefix: string | undefined;
-    let done = false;
-
-    /** Returns false when the walk must stop (page full or past the prefix). */
-    const emitPrefix = (cp: string): boolean => {
-      if (cp === lastCommonPrefix) return true;
-      if (count >= options.maxKeys) {
-        result.isTruncated = true;
-        return false;
-      }
-      result.commonPrefixes.push(cp);
-      result.last = { value: cp, isPrefix: true };
-      lastCommonPrefix = cp;
-      count++;
-      return true;
-    };
-
-    const walk = async (dirAbs: string, dirKey: string): Promise<void> => {
-      for (const item of await this.readDirSorted(dirAbs, dirKey)) {
-        if (done) return;
-        const k = item.key;
-        if (!k.startsWith(prefix)) {
-          if (item.kind === "dir" && prefix.startsWith(k)) {
-            // The prefix continues inside this directory.
-          } else if (compareKeys(k, prefix) > 0) {
-            done = true; // sorted: everything from here on is past the prefix
-            return;
-          } else {
-            continue;
-          }
-        }
-        if (item.kind === "file") {
-          if (startAfter && compareKeys(k, startAfter) <= 0) continue;
-          if (skipPrefix && k.startsWith(skipPrefix)) continue;
-          if (delimiter) {
-            const at = k.indexOf(delimiter, prefix.length);
-            if (at >= 0) {
-              if (!emitPrefix(k.slice(0, at + delimiter.length))) done = true;
-              continue;
-            }
-          }
-          if (count >= options.maxKeys) {
-            result.isTruncated = true;
-            done = true;
-            return;
-          }
-          files.push({ key: k, abs: item.abs });
-          result.last = { value: k, isPrefix: false };
-          count++;
-          continue;
-        }
-        // Directory: every key below starts with k (which ends in "/").
-        if (startAfter && compareKeys(startAfter, k) > 0 && !startAfter.startsWith(k)) continue;
-        if (skipPrefix && k.startsWith(skipPrefix)) continue;
-        if (delimiter && !(startAfter && startAfter.startsWith(k)) && k.length >= prefix.length) {
-          const at = k.indexOf(delimiter, prefix.length);
-          if (at >= 0) {
-            // Everything below rolls up into one common prefix.
-            if (await this.hasObject(item.abs)) {
-              if (!emitPrefix(k.slice(0, at + delimiter.length))) done = true;
-            }
-            continue;
-          }
-        }
-        await walk(item.abs, k);
-      }
-    };
-    await walk(startDir, base);
-
-    // Load metadata for the page (in parallel); keys deleted meanwhile drop out.
-    const metas = await mapLimit(files, 16, async (f) => {
-      const dir = path.dirname(f.abs);
-      const name = path.basename(f.abs);
-      const loc: Location = {
-        bucketDir,
-        dir,
-        dataPath: f.abs,
-        sidecarPath: path.join(dir, name + SIDECAR_SUFFIX),
-        lockKey: `${bucket}/${f.key}`,
-      };
-      return this.readMeta(loc, false);
-    });
-    result.contents = metas.filter((m): m is StoredObject => m !== undefined);
-    return result;
+    return listKeys({ codec: this.codec, readMeta: (loc) => this.readMeta(loc, false) }, bucket, bucketDir, options);
   }
-
-  /** Entries of one directory that are objects or key directories, in key order. */
-  private async readDirSorted(dirAbs: string, dirKey: string): Promise<WalkItem[]> {
-    let entries: Dirent[];
-    try {
-      entries = await fsp.readdir(dirAbs, { withFileTypes: true });
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw err;
-    }
-    const items: WalkItem[] = [];
-    for (const e of entries) {
-      if (e.isFile()) {
-        if (e.name.startsWith(OBJECT_FILE_PREFIX)) {
-          if (e.name.endsWith(SIDECAR_SUFFIX)) continue;
-          const segment = decodeSegment(e.name.slice(OBJECT_FILE_PREFIX.length), this.codec);
-          if (segment !== undefined) items.push({ kind: "file", key: dirKey + segment, abs: path.join(dirAbs, e.name) });
-        } else if (e.name.startsWith(TEMP_PREFIX)) {
-          void this.removeIfStale(path.join(dirAbs, e.name));
-        }
-      } else if (e.isDirectory()) {
-        const segment = decodeSegment(e.name, this.codec);
-        if (segment !== undefined) items.push({ kind: "dir", key: dirKey + segment + "/", abs: path.join(dirAbs, e.name) });
-      }
-    }
-    return items.sort((a, b) => compareKeys(a.key, b.key));
-  }
-
-  private async removeIfStale(file: string): Promise<void> {
-    try {
-      const st = await fsp.stat(file);
-      if (Date.now() - st.mtimeMs > STALE_TEMP_MS) await fsp.unlink(file);
-    } catch {
-      // gone already
-    }
-  }
-
-  /** Whether any object exists in the subtree. */
-  private async hasObject(dirAbs: string): Promise<boolean> {
-    let entries: Dirent[];
-    try {
-      entries = await fsp.readdir(dirAbs, { withFileTypes: true });
-    } catch (err) {
-      if (isMissing(err)) return false;
-      throw err;
-    }
-    const dirs: string[] = [];
-    for (const e of entries) {
-      if (e.isFile() && e.name.startsWith(OBJECT_FILE_PREFIX) && !e.name.endsWith(SIDECAR_SUFFIX)) {
-        if (decodeSegment(e.name.slice(OBJECT_FILE_PREFIX.length), this.codec) !== undefined) return true;
-      } else if (e.isDirectory() && decodeSegment(e.name, this.codec) !== undefined) {
-        dirs.push(path.join(dirAbs, e.name));
-      }
-    }
-    for (const d of dirs) if (await this.hasObject(d)) return true;
-    return false;
-  }
-
-  // ---------------------------------------------------------------- multipart uploads
-
-  private uploadDir(uploadId: string): string {
-    if (!/^[0-9a-f]{32}$/.test(uploadId)) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-    return path.join(this.rootDir, MULTIPART_DIR, uploadId);
-  }
-
-  async createMultipartUpload(
-    bucket: string,
-    key: string,
-    attributes: ObjectAttributes,
-    checksumAlgorithm?: ChecksumAlgorithm,
-  ): Promise<UploadInfo> {
-    this.locate(bucket, key);
-    await this.requireBucket(bucket);
-    const uploadId = randomBytes(16).toString("hex");
-    const dir = this.uploadDir(uploadId);
-    await ensureDir(dir, this.durable);
-    const info: UploadInfo = { uploadId, bucket, key, initiated: Date.now(), attributes, checksumAlgorithm };
-    await writeFileAtomic(path.join(dir, "upload.json"), JSON.stringify(info), this.durable);
-    await fsyncDir(dir, this.durable);
-    return info;
-  }
-
-  async getUpload(bucket: string, key: string, uploadId: string): Promise<UploadInfo> {
-    const dir = this.uploadDir(uploadId);
-    let info: UploadInfo;
-    try {
-      info = JSON.parse(await fsp.readFile(path.join(dir, "upload.json"), "utf8")) as UploadInfo;
-    } catch {
-      throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-    }
-    if (info.bucket !== bucket || info.key !== key) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-    return info;
-  }
-
-  async uploadPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    write: WriteOptions,
-  ): Promise<PartInfo> {
-    await this.getUpload(bucket, key, uploadId);
-    const dir = this.uploadDir(uploadId);
-    let tmp: TempFile;
-    try {
-      // A missing upload directory means the upload was aborted: do not create it again.
-      tmp = await writeTemp(dir, { maxBytes: MAX_PUT_BYTES, ...write, createDir: false, durable: this.durable });
-    } catch (err) {
-      if (isMissing(err)) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-      throw err;
-    }
-    const name = `part-${String(partNumber).padStart(5, "0")}`;
-    const part: PartSidecar = {
-      partNumber,
-      etag: tmp.md5.toString("hex"),
-      size: tmp.size,
-      lastModified: Date.now(),
-      checksums: toBase64Record(tmp.digests, write.storeChecksums ?? []),
-      file: { size: tmp.size, mtimeNs: tmp.mtimeNs.toString() },
-    };
-    try {
-      await finishTemp(tmp, this.durable);
-      await this.locks.run(`${uploadId}#${partNumber}`, async () => {
-        await fsp.rename(tmp.path, path.join(dir, name));
-        await writeFileAtomic(path.join(dir, name + ".json"), JSON.stringify(part), this.durable);
-        await this.dirSync.sync(dir);
-      });
-    } catch (err) {
-      await unlinkQuiet(tmp.path);
-      if (isMissing(err)) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-      throw err;
-    }
-    const { file: _file, ...info } = part;
-    return info;
-  }
-
-  async listParts(bucket: string, key: string, uploadId: string): Promise<PartInfo[]> {
-    await this.getUpload(bucket, key, uploadId);
-    const dir = this.uploadDir(uploadId);
-    const parts: PartInfo[] = [];
-    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
-      const m = /^part-(\d{5})$/.exec(name);
-      if (!m) continue;
-      const part = await this.readPart(dir, Number(m[1]));
-      if (part) parts.push(part);
-    }
-    return parts.sort((a, b) => a.partNumber - b.partNumber);
-  }
-
-  private async readPart(dir: string, partNumber: number): Promise<PartInfo | undefined> {
-    const name = `part-${String(partNumber).padStart(5, "0")}`;
-    try {
-      const [st, raw] = await Promise.all([
-        fsp.stat(path.join(dir, name), { bigint: true }),
-        fsp.readFile(path.join(dir, name + ".json"), "utf8"),
-      ]);
-      const part = JSON.parse(raw) as PartSidecar;
-      if (part.file.size !== Number(st.size) || part.file.mtimeNs !== st.mtimeNs.toString()) return undefined;
-      const { file: _file, ...info } = part;
-      return info;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async completeMultipartUpload(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    requested: readonly { partNumber: number; etag: string }[],
-    preconditions: Preconditions = {},
-  ): Promise<StoredObject> {
-    const upload = await this.getUpload(bucket, key, uploadId);
-    const loc = this.locate(bucket, key);
-    await this.requireBucket(bucket);
-    const dir = this.uploadDir(uploadId);
-    if (requested.length === 0) throw new S3Error("MalformedXML", "You must specify at least one part");
-    const parts: PartInfo[] = [];
-    let previous = 0;
-    for (const r of requested) {
-      if (r.partNumber <= previous) throw new S3Error("InvalidPartOrder");
-      previous = r.partNumber;
-      const part = await this.readPart(dir, r.partNumber);
-      if (!part || part.etag !== r.etag.replace(/^"|"$/g, "")) {
-        throw new S3Error("InvalidPart", undefined, { PartNumber: String(r.partNumber), ETag: r.etag });
-      }
-      parts.push(part);
-    }
-    parts.forEach((p, i) => {
-      if (i < parts.length - 1 && p.size < MIN_PART_BYTES) {
-        throw new S3Error("EntityTooSmall", undefined, {
-          PartNumber: String(p.partNumber),
-          ProposedSize: String(p.size),
-          MinSizeAllowed: String(MIN_PART_BYTES),
-        });
-      }
-    });
-    const body = (async function* () {
-      for (const p of parts) {
-        const name = `part-${String(p.partNumber).padStart(5, "0")}`;
-        yield* createReadStream(path.join(dir, name), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
-      }
-    })();
-    const tmp = await writeTemp(loc.dir, { body, durable: this.durable });
-    const expectedSize = parts.reduce((n, p) => n + p.size, 0);
-    if (tmp.size !== expectedSize) {
-      await tmp.handle.close();
-      await unlinkQuiet(tmp.path);
-      throw new S3Error("InvalidPart", "A part changed while the upload was being completed");
-    }
-    const etagHash = createChecksum("md5");
-    for (const p of parts) etagHash.update(Buffer.from(p.etag, "hex"));
-    const meta: StoredObject = {
-      key,
-      size: tmp.size,
-      etag: `${etagHash.digest().toString("hex")}-${parts.length}`,
-      lastModified: Date.now(),
-      ...upload.attributes,
-      checksums: {},
-      partCount: parts.length,
-    };
-    const committed = await this.commit(loc, tmp, meta, preconditions);
-    await fsp.rm(dir, { recursive: true, force: true });
-    return committed;
-  }
-
-  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.getUpload(bucket, key, uploadId);
-    await fsp.rm(this.uploadDir(uploadId), { recursive: true, force: true });
-  }
-
-  async listMultipartUploads(bucket: string, prefix: string): Promise<UploadInfo[]> {
-    await this.requireBucket(bucket);
-    const root = path.join(this.rootDir, MULTIPART_DIR);
-    const out: UploadInfo[] = [];
-    for (const id of await fsp.readdir(root).catch(() => [] as string[])) {
-      if (!/^[0-9a-f]{32}$/.test(id)) continue;
-      try {
-        const info = JSON.parse(await fsp.readFile(path.join(root, id, "upload.json"), "utf8")) as UploadInfo;
-        if (info.bucket === bucket && info.key.startsWith(prefix)) out.push(info);
-      } catch {
-        // incomplete or aborted
-      }
-    }
-    return out.sort((a, b) => compareKeys(a.key, b.key) || a.initiated - b.initiated);
-  }
-}
-
-function stripSidecar(sidecar: Sidecar): StoredObject {
-  const { v: _v, file: _file, ...meta } = sidecar;
-  return meta;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Whether names that differ only in case or Unicode normalization refer to the same file here. */

@@ -27,15 +27,10 @@ import {
 } from "./checksums";
 import { accessKeyIdOf, type S3Caller, type S3CallerResolver } from "./access";
 import { S3Error } from "./errors";
-import {
-  FsBucketStore,
-  MAX_PART_NUMBER,
-  type BodyDigests,
-  type ObjectAttributes,
-  type Preconditions,
-  type StoredObject,
-  type WriteOptions,
-} from "./fs-bucket-store";
+import type { BodyDigests, WriteOptions } from "./durable-files";
+import { FsBucketStore } from "./fs-bucket-store";
+import { MAX_PART_NUMBER } from "./multipart";
+import type { ObjectAttributes, Preconditions, StoredObject } from "./stored-object";
 import { childrenNamed, childText, el, parseXml, S3_NS, XML_DECL } from "./xml";
 
 export interface LocalS3Options {
@@ -466,7 +461,7 @@ async function route(store: FsBucketStore, req: IncomingMessage, res: ServerResp
     case "DELETE":
       if (q.has("uploadId")) {
         allowParams(q, ["uploadId"]);
-        await store.abortMultipartUpload(bucket, key, q.get("uploadId") ?? "");
+        await store.uploads.abort(bucket, key, q.get("uploadId") ?? "");
         return sendEmpty(res, 204);
       }
       allowParams(q, ["versionId"]);
@@ -859,7 +854,7 @@ async function createMultipartUpload(
   const alg = header(req, "x-amz-checksum-algorithm")?.toLowerCase();
   const checksumAlgorithm = alg !== undefined && isChecksumAlgorithm(alg) ? alg : undefined;
   if (alg !== undefined && checksumAlgorithm === undefined) throw new S3Error("InvalidRequest", "Checksum algorithm not supported");
-  const info = await store.createMultipartUpload(bucket, key, attributesFromHeaders(req), checksumAlgorithm);
+  const info = await store.uploads.create(bucket, key, attributesFromHeaders(req), checksumAlgorithm);
   sendXml(
     res,
     200,
@@ -883,9 +878,9 @@ async function uploadPart(
     throw new S3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
   }
   const uploadId = q.get("uploadId") ?? "";
-  await store.getUpload(bucket, key, uploadId);
+  await store.uploads.get(bucket, key, uploadId);
   const plan = planBody(req, true);
-  const part = await store.uploadPart(bucket, key, uploadId, partNumber, plan);
+  const part = await store.uploads.uploadPart(bucket, key, uploadId, partNumber, plan);
   sendEmpty(res, 200, { ETag: quoted(part.etag), ...checksumHeaders(part.checksums) });
 }
 
@@ -899,7 +894,7 @@ async function completeMultipartUpload(
 ): Promise<void> {
   allowParams(q, ["uploadId"]);
   const uploadId = q.get("uploadId") ?? "";
-  await store.getUpload(bucket, key, uploadId);
+  await store.uploads.get(bucket, key, uploadId);
   const root = parseXml((await readSmallBody(req)).toString("utf8"));
   if (root.name !== "CompleteMultipartUpload") throw new S3Error("MalformedXML");
   const parts = childrenNamed(root, "Part").map((p) => {
@@ -908,7 +903,7 @@ async function completeMultipartUpload(
     if (!/^\d+$/.test(n) || etag === undefined) throw new S3Error("MalformedXML");
     return { partNumber: Number(n), etag };
   });
-  const meta = await store.completeMultipartUpload(bucket, key, uploadId, parts, preconditionsFromHeaders(req));
+  const meta = await store.uploads.complete(bucket, key, uploadId, parts, preconditionsFromHeaders(req));
   const host = header(req, "host") ?? "localhost";
   const location = `http://${host}/${encodeURIComponent(bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
   sendXml(
