@@ -1,6 +1,6 @@
 /**
  * The subset of Java's DateTimeFormatter patterns that Firehose's `!{timestamp:<pattern>}` prefix expressions accept
- * (aws-contracts.md 3.6), formatting an instant in UTC with the English names Firehose uses.
+ * (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html), formatting an instant in UTC with the English names Firehose uses.
  *
  * Supported, with Java's rules for the letter counts (more letters than Java allows is an error, as in Java):
  *   G era; y/u year (yy = two digits); Q/q quarter; M/L month (M, MM, MMM = Jan, MMMM = January, MMMMM = J);

@@ -1,5 +1,5 @@
 /**
- * Firehose's error output for records that failed transformation (aws-contracts.md 3.4): one JSON document per
+ * Firehose's error output for records that failed transformation (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html): one JSON document per
  * record, `{attemptsMade, arrivalTimestamp, errorCode, errorMessage, attemptEndingTimestamp, rawData, lambdaArn}`,
  * in that key order, newline-delimited, under ErrorOutputPrefix with error-output-type `processing-failed`.
  * `rawData` is the base64 of the record's original bytes, so the error output keeps them whole.

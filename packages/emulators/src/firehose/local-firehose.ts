@@ -1,6 +1,8 @@
 /**
  * The local Firehose: a delivery stream with a Kinesis source, a Lambda processor and an extended S3 destination,
- * following aws-contracts.md section 3 (and 2.2 for KPL):
+ * following Firehose's documented behavior (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html,
+ * https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html; KPL records de-aggregated as
+ * https://docs.aws.amazon.com/streams/latest/dev/kpl-with-firehose.html says):
  *
  *   shards --GetRecords, de-aggregate--> transform buffer --(processor hints)--> transform Lambda (the real handler,
  *   the real event shape, <= 6 MB per invocation, retried NumberOfRetries times) --> destination buffer

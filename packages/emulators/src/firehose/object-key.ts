@@ -1,5 +1,6 @@
 /**
- * S3 object keys as Firehose names them (aws-contracts.md 3.6): `<evaluated prefix><suffix>`, the suffix being
+ * S3 object keys as Firehose names them (https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html, "S3
+ * object name format"): `<evaluated prefix><suffix>`, the suffix being
  * `<DeliveryStreamName>-<DeliveryStreamVersion>-yyyy-MM-dd-HH-mm-ss-<uuid>` plus the compression's extension.
  * The suffix time here is the same instant as the prefix's timestamps: the oldest record's arrival, in UTC.
  */

@@ -1,6 +1,6 @@
 /**
- * Firehose S3 prefixes: parsing, the configuration rules and evaluation (aws-contracts.md 3.6; AWS "Custom Prefixes
- * for Amazon S3 Objects").
+ * Firehose S3 prefixes: parsing, the configuration rules and evaluation (AWS "Custom Prefixes
+ * for Amazon S3 Objects", https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html).
  *
  * Expressions are `!{namespace:value}`:
  *   - `!{timestamp:<pattern>}`: the arrival time of the oldest record in the object, in UTC, formatted with a Java
@@ -20,7 +20,7 @@
 import { FIREHOSE } from "@eventlake/core/limits";
 import { compileDateTimePattern, DateTimePatternError } from "./datetime-format";
 
-/** What `!{firehose:error-output-type}` evaluates to (aws-contracts.md 3.6). */
+/** What `!{firehose:error-output-type}` evaluates to (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html). */
 export const ERROR_OUTPUT_TYPES = [
   "processing-failed",
   "AmazonOpenSearchService-failed",

@@ -1,5 +1,6 @@
 /**
- * Judges a transform's answer the way Firehose does (aws-contracts.md 3.3, 3.4; "Lambda Invocation Errors"), for
+ * Judges a transform's answer the way Firehose does (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-status-model.html,
+ * https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html), for
  * the local Firehose and for contract tests.
  *
  * Whole invocation:

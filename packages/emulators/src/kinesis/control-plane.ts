@@ -2,7 +2,7 @@
  * The control-plane calls kinesalite lacks, carried out by the front: UpdateShardCount (as SplitShard/MergeShards
  * on kinesalite) and DescribeLimits.
  *
- * UpdateShardCount follows the AWS contract (aws-contracts.md 1.5): ScalingType UNIFORM_SCALING only; the target
+ * UpdateShardCount follows the AWS contract (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html): ScalingType UNIFORM_SCALING only; the target
  * between half and double the open shard count; at most 10,000 shards per stream; at most 10 calls per rolling
  * 24 h per stream (kept in <dataDir>/scaling.json, so restarts do not reset it); the account shard limit,
  * temporary shards included. Shape errors answer ValidationException with AWS's "N validation error(s) detected"
@@ -28,7 +28,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SPACE = KINESIS.maxHashKey + 1n;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]+$/;
 const STREAM_ARN = /^arn:aws.*:kinesis:.*:\d{12}:stream\/\S+$/;
-/** AWS's default quota of on-demand streams per account (aws-contracts.md 1.4). */
+/** AWS's default quota of on-demand streams per account (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html). */
 export const ON_DEMAND_STREAM_COUNT_LIMIT = 50;
 
 /** The account id kinesalite uses (it reads AWS_ACCOUNT_ID the same way). */

@@ -32,7 +32,8 @@ export interface LocalKinesisOptions {
   /** Enforce the per-shard write limits; default true. */
   limits?: boolean;
   faults?: FaultInjector;
-  /** The account's shard limit (DescribeLimits, CreateStream, resharding); default 20,000 (aws-contracts.md 1.5). */
+  /** The account's shard limit (DescribeLimits, CreateStream, resharding); default 20,000
+   * (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html). */
   shardLimit?: number;
   /** Clock in ms for the write limiter and the 24 h scaling window; default Date.now. For tests. */
   clock?: () => number;

@@ -5,7 +5,7 @@
  * received, so kinesalite's own validation answers it. Otherwise each entry is, in order: failed by the fault
  * injector, or refused by the limiter (ProvisionedThroughputExceededException), or sent on to kinesalite. Only
  * the entries sent on are written; their results are merged back in request order with a FailedRecordCount
- * that counts every entry carrying an ErrorCode (aws-contracts.md 1.2).
+ * that counts every entry carrying an ErrorCode (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
  */
 import { hashKeyOfEntry, recordSizeBytes, type WriteEntry } from "./shard-throughput";
 import { KINESIS } from "@eventlake/core/limits";

@@ -1,5 +1,6 @@
 /**
- * Per-shard write limits of Kinesis Data Streams (aws-contracts.md 1.1: 1 MiB/s and 1,000 records/s per shard,
+ * Per-shard write limits of Kinesis Data Streams (1 MiB/s and 1,000 records/s per shard,
+ * https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html;
  * record size = data + partition key), as a pure model: no I/O, the caller passes the clock value.
  *
  * Model: a sliding (rolling) one-second window per shard. A record is admitted at time `t` when the records and
@@ -14,9 +15,9 @@
  * documents the limit as a per-second rate and throttles micro-bursts inside a second, without promising any
  * carry-over; the rolling window is the strictest model consistent with that contract: a producer that keeps up
  * here stays within the documented limits on AWS, and whatever undocumented slack AWS has is not relied upon.
- * (aws-contracts.md 8 suggests token buckets; the strict window was chosen over them for the reason above.)
  * A single record larger than the byte capacity (over 1 MiB of data + key, e.g. with a raised MaxRecordSize) is
- * admitted only into an empty window, standing in for AWS's burst capacity for large records (1.1).
+ * admitted only into an empty window, standing in for AWS's burst capacity for large records
+ * (https://docs.aws.amazon.com/streams/latest/dev/large-records.html).
  */
 import { KINESIS } from "@eventlake/core/limits";
 import { hashKeyOf as md5HashKey, parseExplicitHashKey } from "@eventlake/core/kinesis/hash-key";
