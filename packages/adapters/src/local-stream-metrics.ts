@@ -7,7 +7,7 @@ import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/po
 /**
  * StreamMetricsSource over the local stream layer: the local runtime's sampler persists the local Kinesis's write
  * counters (bytes, records, throttled records) every second under a samples directory, and this adapter turns
- * them into per-period sums, as CloudWatch's GetMetricData does on AWS (see core/autoscaler/counter-samples.ts).
+ * them into per-period sums, as CloudWatch's GetMetricData does on AWS (see packages/emulators/src/kinesis/counter-samples.ts).
  * Selected by EVENTLAKE_LOCAL_STREAM_METRICS_DIR in the handler; the local stream has no iterator age.
  */
 export class LocalStreamMetrics implements StreamMetricsSource {

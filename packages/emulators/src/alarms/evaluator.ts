@@ -1,6 +1,6 @@
 /**
  * The local alarm evaluator: the SAME alarm catalog as the stacks' CloudWatch alarms (packages/core/src/alarms),
- * bound to the local resources and evaluated with CloudWatch's rules (core/alarms/evaluate.ts) against the local
+ * bound to the local resources and evaluated with CloudWatch's rules (evaluate.ts) against the local
  * metrics store through the metrics-query port. State changes are printed to the runtime log with the runbook and
  * appended to `<dataDir>/alerts.log`; states persist in `<dataDir>/alarms.json`.
  *

@@ -59,7 +59,7 @@ export function localFirehoseConfig(stage: StageConfig, overrides: Partial<Omit<
   };
 }
 
-/** Problems Firehose would refuse at CreateDeliveryStream (the prefixes are checked by the core's resolvePrefixes). */
+/** Problems Firehose would refuse at CreateDeliveryStream (the prefixes are checked by prefix.ts's resolvePrefixes). */
 export function localFirehoseConfigProblems(config: LocalFirehoseConfig): string[] {
   const problems: string[] = [];
   const { processor } = config;

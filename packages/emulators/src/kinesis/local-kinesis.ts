@@ -1,7 +1,7 @@
 /**
  * The local Kinesis stand-in: kinesalite (in this process, LevelDB under <dataDir>/leveldb) behind a
  * small HTTP front that adds what kinesalite lacks:
- *  - per-shard write limits (1 MiB/s, 1,000 records/s; core/kinesis/shard-throughput.ts) on PutRecords and
+ *  - per-shard write limits (1 MiB/s, 1,000 records/s; shard-throughput.ts) on PutRecords and
  *    PutRecord, with AWS's partial-failure answers;
  *  - UpdateShardCount and DescribeLimits (control-plane.ts);
  *  - fault injection for tests (faults.ts);

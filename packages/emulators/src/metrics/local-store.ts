@@ -1,5 +1,5 @@
 /**
- * The local metrics store: the core's MetricSeriesStore (CloudWatch query semantics) persisted under
+ * The local metrics store: series-store.ts's MetricSeriesStore (CloudWatch query semantics) persisted under
  * `<dataDir>/metrics/points.ndjson`, so metrics and alarm windows survive restarts.
  *
  * The file is append-only: one line per commit, `{"c": <collector cursor>, "p": [<buckets added>]}`. A line holds
