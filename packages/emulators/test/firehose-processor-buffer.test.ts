@@ -1,12 +1,10 @@
 /**
  * The transform's processor buffer is bounded so that no invocation request reaches Lambda's 6 MB: the worst case
  * (a hint's worth of the smallest records with the longest metadata, then one record of Kinesis's maximum size) is
- * built for real and measured with the real event JSON, and the bound derived from the formula holds.
+ * built for real, grouped into invocations as the local Firehose groups them, and measured with the real event JSON,
+ * and the bound derived from the formula holds (packages/core/src/firehose/processor-buffer.ts).
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_INGEST_CONFIG } from "@eventlake/core/ingest/config";
-import { normalizeEvent } from "@eventlake/core/ingest/normalize";
-import { createSchemaRegistry } from "@eventlake/core/ingest/schema-registry";
 import { envelopeBytes, eventRecordBytes, eventRecordOf, transformEvent } from "@eventlake/core/firehose/invocations";
 import { planInvocations } from "../src/firehose/invocation-plan";
 import {
@@ -76,29 +74,5 @@ describe("processor buffer bound", () => {
     expect(validateStageConfig({ ...prod, rawArchive: { ...prod.rawArchive, transformBufferSizeMb: 3 } }).join("\n")).toMatch(
       /transformBufferSizeMb 3 can make a transform request of \d+ bytes, over Lambda's 6 MB.*at most 0\.9/,
     );
-  });
-
-  it("the smallest record floor holds for the smallest canonical event the ingest can write", () => {
-    const received = Date.UTC(2026, 10, 26);
-    const sizes = (["track", "page", "screen", "identify", "group"] as const).map((routeType) => {
-      const result = normalizeEvent(
-        { anonymousId: "a", messageId: "m", event: "e", groupId: "g" },
-        {
-          routeType,
-          defaultType: undefined,
-          batchSentAtMs: undefined,
-          outerContext: undefined,
-          receivedAtMs: received,
-          receivedAt: new Date(received).toISOString(),
-          sourceId: "w",
-          config: DEFAULT_INGEST_CONFIG,
-          schemas: createSchemaRegistry([]),
-          newMessageId: () => "m",
-        },
-      );
-      if (!result.ok) throw new Error(result.message);
-      return Buffer.byteLength(JSON.stringify(result.event));
-    });
-    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(MIN_STREAM_RECORD_BYTES);
   });
 });
