@@ -8,9 +8,6 @@ import { MetricsCollector } from "../metrics/collector";
 import { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
 import { LocalAlarmEvaluator } from "@eventlake/emulators/alarms/evaluator";
 
-export { LocalAlarmEvaluator, LOCAL_FUNCTION_PREFIX, type RecordedTransition } from "@eventlake/emulators/alarms/evaluator";
-export { alarmStatesPath, alertsLogPath, readAlarmStates, type LocalAlarmStates, type LocalAlarmStatus } from "@eventlake/emulators/alarms/state";
-
 export interface LocalAlarmsOptions {
   /** How often metrics are collected and alarms evaluated (default 10 s). */
   intervalMs?: number;
