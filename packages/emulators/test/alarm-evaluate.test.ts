@@ -3,7 +3,7 @@ import { alarmCatalog, type AlarmDefinition } from "@eventlake/core/alarms/catal
 import { alarmQueries, evaluateAlarm, evaluationWindow, signalValues } from "@eventlake/emulators/alarms/evaluate";
 import { notificationLines } from "@eventlake/core/alarms/notification";
 import { formatEmfLine, parseEmfLine } from "@eventlake/emulators/metrics/emf";
-import { singleValue } from "@eventlake/core/metrics/port";
+import { singleValue } from "../src/metrics/stat-set";
 import { MetricSeriesStore } from "@eventlake/emulators/metrics/series-store";
 
 const catalog = alarmCatalog("prod");

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { alarmCatalog } from "@eventlake/core/alarms/catalog";
-import { singleValue } from "@eventlake/core/metrics/port";
+import { singleValue } from "../src/metrics/stat-set";
 import { MetricSeriesStore } from "@eventlake/emulators/metrics/series-store";
 import { stageConfig } from "@eventlake/core/stage-config";
 import { LocalAlarmEvaluator } from "@eventlake/emulators/alarms/evaluator";

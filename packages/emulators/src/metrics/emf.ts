@@ -6,7 +6,8 @@
  * Metrics: [{ Name, Unit? }] }] }`; dimension values and metric values are top-level members of the same object.
  * A value may be a number or an array of numbers (several samples). Each dimension set makes its own metric.
  */
-import { singleValue, type MetricId, type StatSet } from "@eventlake/core/metrics/port";
+import type { MetricId } from "@eventlake/core/metrics/port";
+import { singleValue, type StatSet } from "./stat-set";
 
 export interface MetricDatum {
   metric: MetricId;

@@ -9,7 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import type { MetricDataResult, MetricId, MetricStatQuery, MetricsQueryPort, StatSet } from "@eventlake/core/metrics/port";
+import type { MetricDataResult, MetricId, MetricStatQuery, MetricsQueryPort } from "@eventlake/core/metrics/port";
+import type { StatSet } from "./stat-set";
 import { MetricSeriesStore, type StoredBucket } from "./series-store";
 
 export function metricsDir(dataDir: string): string {

@@ -1,19 +1,10 @@
 /**
- * An in-memory metric store with CloudWatch's query semantics (see port.ts): time series per namespace, metric
+ * An in-memory metric store with CloudWatch's query semantics (see packages/core/src/metrics/port.ts): time series per namespace, metric
  * name and exact dimension set, kept as statistic sets in fixed-resolution buckets, queried by period and
  * statistic. Pure: no clock and no I/O; the caller passes times and persists what `drainChanges()` returns.
  */
-import {
-  mergeStatSets,
-  metricKey,
-  parseMetricKey,
-  statOf,
-  type MetricDataResult,
-  type MetricId,
-  type MetricStatQuery,
-  type MetricsQueryPort,
-  type StatSet,
-} from "@eventlake/core/metrics/port";
+import type { MetricDataResult, MetricId, MetricStatQuery, MetricsQueryPort } from "@eventlake/core/metrics/port";
+import { mergeStatSets, metricKey, parseMetricKey, statOf, type StatSet } from "./stat-set";
 
 /** One bucket of one series, as persisted: [metric key, bucket start ms, sampleCount, sum, min, max]. */
 export type StoredBucket = [key: string, startMs: number, sampleCount: number, sum: number, min: number, max: number];

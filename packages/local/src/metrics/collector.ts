@@ -18,7 +18,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { parseEmfLine } from "@eventlake/emulators/metrics/emf";
-import { singleValue, type MetricId, type StatSet } from "@eventlake/core/metrics/port";
+import type { MetricId } from "@eventlake/core/metrics/port";
+import { singleValue, type StatSet } from "@eventlake/emulators/metrics/stat-set";
 import { rawFreshnessSeconds, readFirehoseStats } from "@eventlake/emulators/firehose/state";
 import { readKinesisStats, type ShardCounters } from "@eventlake/emulators/kinesis";
 import type { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
