@@ -13,6 +13,35 @@ export default tseslint.config(
     },
   },
   {
+    // The product does not know the stand-ins: packages/emulators may import packages/core, never the reverse
+    // (ARCHITECTURE.md, "Modules"), and neither may the code that ships to AWS (functions/, stacks/, adapters).
+    files: ["packages/core/**", "packages/adapters/src/**", "functions/**", "stacks/**", "sst.config.ts"],
+    // The local stream samples as a metrics port: local wiring that still lives in adapters (to move to packages/local).
+    ignores: ["packages/adapters/src/local-stream-metrics.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@eventlake/emulators", "@eventlake/emulators/*"], message: "product code must not import the AWS stand-ins (packages/emulators)." },
+            { group: ["**/emulators/src/*", "**/emulators/src/**"], message: "product code must not import the AWS stand-ins (packages/emulators)." },
+            { group: ["@eventlake/local", "@eventlake/local/*", "**/local/src/**"], message: "product code must not import the local runtime (packages/local)." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The stand-ins stand alone: packages/local wires them into the pipeline, not the other way round.
+    files: ["packages/emulators/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@eventlake/local", "@eventlake/local/*", "**/local/src/**"], message: "the stand-ins must not import the local runtime (packages/local)." }] },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

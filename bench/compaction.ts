@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
-import { startLocalS3 } from "@eventlake/local/s3/server";
+import { startLocalS3 } from "@eventlake/emulators/s3/server";
 import { CuratedParquet } from "../test/helpers/curated-parquet";
 
 export interface CompactionBenchResult {

@@ -26,7 +26,7 @@ import { countLayers, reconcile, type LayerCounts, type Reconciliation } from "@
 import { CURATOR_DIR, curatorComponent, readCommitLog } from "@eventlake/local/curator/curator";
 import { CurationEngine } from "@eventlake/local/curator/engine";
 import { rawArchiveComponent } from "@eventlake/local/firehose/index";
-import { readKinesisStats } from "@eventlake/local/kinesis";
+import { readKinesisStats } from "@eventlake/emulators/kinesis";
 import { sendClickstream, type SendSummary } from "@eventlake/local/loadgen/sender";
 import { fillState } from "./state-scaling";
 

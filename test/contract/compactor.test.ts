@@ -13,7 +13,7 @@ import { compactorEnvironment } from "@eventlake/core/compaction/config";
 import { scheduledEventInput } from "@eventlake/core/schedule";
 import { STAGES } from "@eventlake/core/stage-config";
 import { compactOnce, formatReport } from "@eventlake/local/cli/compact";
-import { LambdaInvocationError, LocalLambda } from "@eventlake/local/lambda/local-lambda";
+import { LambdaInvocationError, LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 import { LOCAL_BUCKET } from "@eventlake/local/local-config";
 import { PARTITION, startTestLake, type TestLake } from "../helpers/compaction-lake";
 import { CuratedParquet } from "../helpers/curated-parquet";
@@ -91,7 +91,7 @@ describe("compactor function (sandboxed, scheduler event, local S3)", () => {
 describe("eventlake compact (no pipeline running)", () => {
   it("runs the handler once on the data directory's lake and prints what it merged", async () => {
     // A data directory whose lake holds two settled small files (written through the local S3, then stopped).
-    const { startLocalS3 } = await import("@eventlake/local/s3/server");
+    const { startLocalS3 } = await import("@eventlake/emulators/s3/server");
     const { S3ObjectStore } = await import("@eventlake/adapters/s3-object-store");
     const { tempDir } = await import("../helpers/temp-dir");
     const tmp = tempDir("compact-cli");

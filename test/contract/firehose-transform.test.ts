@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FirehoseTransformationEvent } from "aws-lambda";
 import type { FirehoseTransformEvent, FirehoseTransformResponse } from "@eventlake/core/firehose/contract";
-import { judgeTransformResponse } from "@eventlake/core/firehose/response";
+import { judgeTransformResponse } from "@eventlake/emulators/firehose/response";
 import { FIREHOSE } from "@eventlake/core/limits";
-import { LambdaInvocationError, LocalLambda } from "@eventlake/local/lambda/local-lambda";
+import { LambdaInvocationError, LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const fixture = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "firehose-kinesis-source-event.json"), "utf8")) as FirehoseTransformEvent;

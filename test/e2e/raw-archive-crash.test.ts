@@ -8,7 +8,8 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
-import { rawArchiveComponent, readFirehoseStats } from "@eventlake/local/firehose/index";
+import { readFirehoseStats } from "@eventlake/emulators/firehose/state";
+import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

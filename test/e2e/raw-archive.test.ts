@@ -6,7 +6,8 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { startLocalPipeline, type LocalPipeline } from "@eventlake/local";
-import { rawArchiveComponent, readFirehoseStats } from "@eventlake/local/firehose/index";
+import { readFirehoseStats } from "@eventlake/emulators/firehose/state";
+import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { formatRawArchiveStatus, rawArchiveStatus } from "@eventlake/local/cli/raw-archive-status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readArchiveObjects, queryRawArchive } from "../helpers/raw-archive";

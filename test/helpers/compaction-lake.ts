@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { S3CompactionStore } from "@eventlake/adapters/compaction/s3-compaction-store";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { COMPACTED_TABLE, INTENTS_PREFIX, parseDataKey } from "@eventlake/core/compaction/layout";
-import { startLocalS3, type LocalS3 } from "@eventlake/local/s3/server";
+import { startLocalS3, type LocalS3 } from "@eventlake/emulators/s3/server";
 import { CuratedParquet } from "./curated-parquet";
 import { tempDir } from "./temp-dir";
 

@@ -18,9 +18,9 @@ import { runAutoscaler, type AutoscalerConfig } from "@eventlake/core/autoscaler
 import { autoscalerStateKey, parseAutoscalerState } from "@eventlake/core/autoscaler/state";
 import type { StreamDatapoint, StreamMetricsSource } from "@eventlake/core/ports";
 import { stageConfig } from "@eventlake/core/stage-config";
-import { startLocalKinesis, type LocalKinesis } from "@eventlake/local/kinesis";
-import { startLocalS3 } from "@eventlake/local/s3/server";
-import { startLocalSns, type PublishedMessage } from "@eventlake/local/sns/server";
+import { startLocalKinesis, type LocalKinesis } from "@eventlake/emulators/kinesis";
+import { startLocalS3 } from "@eventlake/emulators/s3/server";
+import { startLocalSns, type PublishedMessage } from "@eventlake/emulators/sns/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
 

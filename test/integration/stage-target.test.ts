@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { GlueJobControl } from "@eventlake/adapters/glue-job-control";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { explainAwsFailure } from "@eventlake/local/cli/stage-target";
-import { startLocalS3 } from "@eventlake/local/s3/server";
+import { startLocalS3 } from "@eventlake/emulators/s3/server";
 import { startLocalJobService } from "@eventlake/local/scheduler/local-jobs";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";

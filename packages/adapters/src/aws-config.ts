@@ -10,7 +10,7 @@ export interface AwsTarget {
   endpoint?: string;
   /**
    * Locally: the role the caller runs as (e.g. "Autoscaler"), sent as the access key id so the local S3 stand-in
-   * applies that role's grants (packages/local/src/s3/access.ts). Unset: the stand-ins' default (no IAM).
+   * applies that role's grants (packages/emulators/src/s3/access.ts). Unset: the stand-ins' default (no IAM).
    */
   identity?: string;
 }

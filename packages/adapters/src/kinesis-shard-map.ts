@@ -8,7 +8,7 @@
  * map, records are grouped per shard and each shard gets its own aggregate.
  */
 import { KinesisClient, ListShardsCommand, type ListShardsCommandOutput } from "@aws-sdk/client-kinesis";
-import { findShardIndex, sortShardMap, type ShardRange } from "@eventlake/core/kinesis/shard-throughput";
+import { findShardIndex, sortShardMap, type ShardRange } from "@eventlake/core/kinesis/shard-map";
 import { clientConfig, type AwsTarget } from "./aws-config";
 
 /** What the stream writer needs: a shard lookup, when one is known, and a way to say it was wrong. */

@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { counterSampleFiles, datapointsFromCounterSamples, parseCounterSample, type CounterSample } from "@eventlake/core/autoscaler/counter-samples";
-import type { StreamDatapoint, StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
+import { counterSampleFiles, datapointsFromCounterSamples, parseCounterSample, type CounterSample } from "@eventlake/emulators/kinesis/counter-samples";
+import type { StreamDatapoint } from "@eventlake/core/ports";
+import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
 
 /**
  * StreamMetricsSource over the local stream layer: the local runtime's sampler persists the local Kinesis's write
  * counters (bytes, records, throttled records) every second under a samples directory, and this adapter turns
- * them into per-period sums, as CloudWatch's GetMetricData does on AWS (see core/autoscaler/counter-samples.ts).
+ * them into per-period sums, as CloudWatch's GetMetricData does on AWS (see packages/emulators/src/kinesis/counter-samples.ts).
  * Selected by EVENTLAKE_LOCAL_STREAM_METRICS_DIR in the handler; the local stream has no iterator age.
  */
 export class LocalStreamMetrics implements StreamMetricsSource {

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectChangedError } from "@eventlake/core/ports";
 // The local S3 stand-in the adapter talks to in local mode (multipart with S3's 5 MiB minimum part size).
-import { startLocalS3, type LocalS3 } from "../../local/src/s3/server";
+import { startLocalS3, type LocalS3 } from "@eventlake/emulators/s3/server";
 import { MIN_PART_BYTES, OutputSink } from "../src/compaction/output-sink";
 import { S3CompactionStore } from "../src/compaction/s3-compaction-store";
 import { S3ObjectStore } from "../src/s3-object-store";

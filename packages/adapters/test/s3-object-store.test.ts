@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The local S3 stand-in this adapter talks to in local mode (the real server, real HTTP, default SDK checksums).
-import { startLocalS3, type LocalS3 } from "../../local/src/s3/server";
+import { startLocalS3, type LocalS3 } from "@eventlake/emulators/s3/server";
 import { clientConfig } from "../src/aws-config";
 import { DELETE_BATCH, S3ObjectStore, S3ObjectStoreError } from "../src/s3-object-store";
 

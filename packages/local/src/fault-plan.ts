@@ -14,9 +14,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "@eventlake/core/random";
-import type { FaultInjector } from "./kinesis";
-import { S3Error } from "./s3/errors";
-import type { LocalS3Options } from "./s3/server";
+import type { FaultInjector } from "@eventlake/emulators/kinesis";
+import { S3Error } from "@eventlake/emulators/s3/errors";
+import type { LocalS3Options } from "@eventlake/emulators/s3/server";
 
 export interface FaultPlan {
   /** Share (0..1) of PutRecords entries failed one by one. */

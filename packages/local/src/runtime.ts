@@ -7,11 +7,11 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import { hashWriteKey } from "@eventlake/core/ingest/auth";
 import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { startLocalHttpApi, type LocalHttpApi } from "./api-gateway";
+import { startLocalHttpApi, type LocalHttpApi } from "@eventlake/emulators/api-gateway";
 import { corsConfiguration } from "@eventlake/core/ingest/cors";
 import { apiRouteKey, routeForPath } from "@eventlake/core/ingest/routes";
-import { startLocalKinesis } from "./kinesis";
-import { LocalLambda } from "./lambda/local-lambda";
+import { startLocalKinesis } from "@eventlake/emulators/kinesis";
+import { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 import {
   LOCAL_ASSETS_BUCKET,
   LOCAL_BUCKET,
@@ -23,8 +23,8 @@ import {
   writeLocalInfo,
   type LocalInfo,
 } from "./local-config";
-import { functionCallers } from "./s3/access";
-import { startLocalS3 } from "./s3/server";
+import { functionCallers } from "@eventlake/emulators/s3/access";
+import { startLocalS3 } from "@eventlake/emulators/s3/server";
 import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
 import type { FunctionId } from "@eventlake/core/aws-calls/functions";
 import { LOCAL_COMPONENTS } from "./components";

@@ -1,5 +1,5 @@
 /** The fault plan's injectors: they inject what the plan says, at about its shares, and count what they inject. */
-import { S3Error } from "@eventlake/local/s3/errors";
+import { S3Error } from "@eventlake/emulators/s3/errors";
 import { faultPlanProblems, injectFaults } from "@eventlake/local/fault-plan";
 import { describe, expect, it } from "vitest";
 

@@ -8,9 +8,9 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRe
 import { afterAll, describe, expect, it } from "vitest";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import type { MetricStatQuery } from "@eventlake/core/ports";
-import { startLocalKinesis } from "@eventlake/local/kinesis";
+import { startLocalKinesis } from "@eventlake/emulators/kinesis";
 import { MetricsCollector } from "@eventlake/local/metrics/collector";
-import { LocalMetricsStore } from "@eventlake/local/metrics/local-store";
+import { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
 import { publishLocalMetrics } from "@eventlake/local/metrics/publish";
 import { tempDir } from "../../../test/helpers/temp-dir";
 

@@ -6,7 +6,7 @@ import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import type { StreamRecordInput, StreamWriter, WriteReport } from "@eventlake/core/ports";
 import { ledgerKeyOf } from "@eventlake/core/replay/records";
 import { replay } from "@eventlake/core/replay/service";
-import { startLocalS3, type LocalS3 } from "@eventlake/local/s3/server";
+import { startLocalS3, type LocalS3 } from "@eventlake/emulators/s3/server";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

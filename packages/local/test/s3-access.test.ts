@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsTargetFromEnv, clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
-import { functionCallers } from "../src/s3/access";
-import { startLocalS3, type LocalS3 } from "../src/s3/server";
+import { functionCallers } from "@eventlake/emulators/s3/access";
+import { startLocalS3, type LocalS3 } from "@eventlake/emulators/s3/server";
 import { LOCAL_ARN_VALUES, LOCAL_FUNCTION_ROLES } from "../src/runtime";
 
 const LAKE = LOCAL_ARN_VALUES.lakeBucket;

@@ -4,7 +4,7 @@
  * the summary, the first check and the RUNBOOK.md pointer, within CloudWatch's 1024 characters).
  */
 import { conditionText, runbookLink, type AlarmDefinition } from "./catalog";
-import type { AlarmState } from "./evaluate";
+import type { AlarmState } from "./alarm-state";
 
 export interface AlarmTransition {
   from: AlarmState;

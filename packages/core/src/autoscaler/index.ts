@@ -1,6 +1,5 @@
-/** The shard autoscaler's domain: the planner, its durable state, the run over ports, local counter samples. */
+/** The shard autoscaler's domain: the planner, its durable state, the run over ports. */
 export * from "./planner";
 export * from "./state";
 export * from "./service";
-export * from "./counter-samples";
 export * from "./config";

@@ -1,6 +1,6 @@
 /**
  * The raw archive's delivery settings, defined once: the SST stack (stacks/firehose.ts) configures the delivery
- * stream from them and the local Firehose (packages/local/src/firehose) runs with them. Sizes and intervals are per
+ * stream from them and the local Firehose (packages/emulators/src/firehose) runs with them. Sizes and intervals are per
  * stage (stage-config.ts, `rawArchive`).
  *
  * Partitioning is by ARRIVAL time with plain `!{timestamp:...}` expressions, not dynamic partitioning: dynamic
@@ -10,8 +10,6 @@
  * hour=` folders from the oldest record's arrival time. Event-time partitioning is the curated layer's job.
  */
 import { LAKE_PREFIXES } from "../stage-config";
-import type { CompressionFormat } from "./object-key";
-import { resolvePrefixes } from "./prefix";
 
 const HOURLY = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/";
 
@@ -20,8 +18,7 @@ export const RAW_ARCHIVE = {
   prefix: `${LAKE_PREFIXES.raw}${HOURLY}`,
   /** raw-errors/processing-failed/year=.../ (error documents with the record's original bytes). */
   errorOutputPrefix: `${LAKE_PREFIXES.rawErrors}!{firehose:error-output-type}/${HOURLY}`,
-  compression: "GZIP" as CompressionFormat,
-  dynamicPartitioning: false,
+  compression: "GZIP",
   /** The transform Lambda's retries after a failed invocation (Firehose's default NumberOfRetries). */
   processorRetries: 3,
   /** The log stream Firehose writes delivery and invocation errors to (created with the log group). */
@@ -32,10 +29,3 @@ export const RAW_ARCHIVE = {
 export function rawArchiveDeliveryStreamName(stage: string): string {
   return `eventlake-${stage}-raw-archive`.slice(0, 64);
 }
-
-/** Validated once at import: a broken prefix here must fail every consumer immediately. */
-export const RAW_ARCHIVE_PREFIXES = resolvePrefixes({
-  prefix: RAW_ARCHIVE.prefix,
-  errorOutputPrefix: RAW_ARCHIVE.errorOutputPrefix,
-  dynamicPartitioning: RAW_ARCHIVE.dynamicPartitioning,
-});

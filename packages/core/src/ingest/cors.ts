@@ -1,7 +1,7 @@
 /**
  * The ingest API's CORS configuration, defined once: the stack sets the HTTP API's `corsConfiguration` from it
  * (stacks/api.ts) and the local HTTP API stand-in answers browsers with it exactly as API Gateway does
- * (packages/local/src/api-gateway.ts). Browser SDKs post cross-origin from the site's pages, with no credentials
+ * (packages/emulators/src/api-gateway.ts). Browser SDKs post cross-origin from the site's pages, with no credentials
  * (the write key rides in the body or in an Authorization header), so no `allowCredentials`.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
  */

@@ -1,6 +1,6 @@
 /**
  * The ingest API's route table, defined once: the API Gateway routes of the stack (stacks/api.ts), the local HTTP API
- * stand-in (packages/local/src/api-gateway.ts) and the ingest service's routing (service.ts) all derive from it.
+ * stand-in (packages/emulators/src/api-gateway.ts) and the ingest service's routing (service.ts) all derive from it.
  *
  * Two spellings reach the same endpoints:
  * - the long routes of Segment's HTTP Tracking API (`/v1/track` ... `/v1/batch`), which server libraries

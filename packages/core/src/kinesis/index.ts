@@ -19,5 +19,5 @@ export {
 export type { PutRecordsEntryLike, PutRecordsLimits } from "./put-batches";
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, decideRetry, failedEntryIndexes, isRetryableCallError } from "./retry-policy";
 export type { RetryPolicy, RetryDecision } from "./retry-policy";
-export { ShardWriteLimiter, DEFAULT_SHARD_WRITE_LIMITS, findShardIndex, sortShardMap } from "./shard-throughput";
-export type { ShardRange, WriteEntry, Admission, ShardWriteLimits } from "./shard-throughput";
+export { findShardIndex, sortShardMap } from "./shard-map";
+export type { ShardRange } from "./shard-map";

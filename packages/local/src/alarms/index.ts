@@ -5,11 +5,8 @@
  */
 import type { LocalComponent } from "../runtime";
 import { MetricsCollector } from "../metrics/collector";
-import { LocalMetricsStore } from "../metrics/local-store";
-import { LocalAlarmEvaluator } from "./evaluator";
-
-export { LocalAlarmEvaluator, LOCAL_FUNCTION_PREFIX, type RecordedTransition } from "./evaluator";
-export { alarmStatesPath, alertsLogPath, readAlarmStates, type LocalAlarmStates, type LocalAlarmStatus } from "./state";
+import { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
+import { LocalAlarmEvaluator } from "@eventlake/emulators/alarms/evaluator";
 
 export interface LocalAlarmsOptions {
   /** How often metrics are collected and alarms evaluated (default 10 s). */

@@ -1,5 +1,5 @@
 /** The alarms part of `eventlake status`: each alarm's state as the local evaluator last persisted it. */
-import { readAlarmStates, type LocalAlarmStates } from "../alarms/state";
+import { readAlarmStates, type LocalAlarmStates } from "@eventlake/emulators/alarms/state";
 import { table } from "./format";
 
 export interface AlarmsStatus {

@@ -10,7 +10,7 @@ import { KINESIS } from "@eventlake/core/limits";
 import { ROLLING_WINDOW_MS } from "@eventlake/core/autoscaler/planner";
 import { autoscalerStateKey, parseAutoscalerState, type AutoscalerState } from "@eventlake/core/autoscaler/state";
 import { LOCAL_ASSETS_BUCKET, type LocalInfo } from "../local-config";
-import { keyToPath } from "../s3/key-codec";
+import { keyToPath } from "@eventlake/emulators/s3/key-codec";
 import { table } from "./format";
 
 export interface AutoscalerStatus {

@@ -11,9 +11,9 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import type { CompactionReport } from "@eventlake/adapters/compaction/executor";
 import { compactorEnvironment } from "@eventlake/core/compaction/config";
 import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
-import { LocalLambda } from "../lambda/local-lambda";
+import { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 import { LOCAL_BUCKET, LOCAL_REGION, readLocalInfo, resolveDataDir } from "../local-config";
-import { startLocalS3 } from "../s3/server";
+import { startLocalS3 } from "@eventlake/emulators/s3/server";
 import { n, table } from "./format";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));

@@ -1,5 +1,5 @@
 /** The raw archive's part of `eventlake status`: what the local Firehose persisted in <dataDir>/firehose/stats.json. */
-import { rawFreshnessSeconds, readFirehoseStats, type FirehoseStats } from "../firehose";
+import { rawFreshnessSeconds, readFirehoseStats, type FirehoseStats } from "@eventlake/emulators/firehose/state";
 import { n } from "./format";
 
 /** What `status` shows of the Firehose's persisted stats (their fields, defined there), plus the freshness now. */

@@ -15,7 +15,7 @@ import type { ObjectStore } from "@eventlake/core/ports";
 import { RAW_PARTITION_LOOKBACK_MS, rawPrefixes } from "@eventlake/core/smoke/plan";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { LOCAL_BUCKET, LOCAL_REGION } from "../local-config";
-import { startLocalS3 } from "../s3/server";
+import { startLocalS3 } from "@eventlake/emulators/s3/server";
 
 export interface MirrorWindow {
   sinceMs: number;

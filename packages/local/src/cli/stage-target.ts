@@ -11,7 +11,7 @@ import { describeAlarmStates } from "@eventlake/adapters/cloudwatch-alarm-states
 import { GlueJobControl } from "@eventlake/adapters/glue-job-control";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { DEFAULT_OUTPUTS_FILE, resolveStageOutputs, stageRegion, type StageResources } from "@eventlake/core/stage-outputs";
-import { readAlarmStates } from "../alarms/state";
+import { readAlarmStates } from "@eventlake/emulators/alarms/state";
 import { LOCAL_CURATION_JOB, type LocalInfo } from "../local-config";
 import type { SmokePorts } from "../smoke/smoke";
 

@@ -2,7 +2,7 @@ import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand } from "
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { join } from "node:path";
-import { readKinesisStats } from "../kinesis";
+import { readKinesisStats } from "@eventlake/emulators/kinesis";
 import { readLocalInfo, resolveDataDir } from "../local-config";
 import { n, table } from "./format";
 import { alarmsStatus, formatAlarmsStatus } from "./alarms-status";

@@ -1,28 +1,16 @@
 /**
- * The local raw archive: a Firehose stand-in reading the local stream, invoking the real transform handler
- * (functions/firehose-transform.ts) in its Lambda sandbox, and delivering gzip NDJSON to the local lake's raw/.
+ * The local raw archive: the local Firehose (packages/emulators/src/firehose) wired into the pipeline, reading the
+ * local stream, invoking the real transform handler (functions/firehose-transform.ts) in its Lambda sandbox, and
+ * delivering gzip NDJSON to the local lake's raw/.
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import type { LocalComponent, PipelineContext } from "../runtime";
 import { publishLocalMetrics } from "../metrics/publish";
-import { localFirehoseConfig, type LocalFirehoseConfig } from "./config";
-import { LocalFirehose } from "./local-firehose";
-import { firehoseStateDir } from "./state";
-
-export { localFirehoseConfig, localFirehoseConfigProblems, type LocalFirehoseConfig } from "./config";
-export { LocalFirehose, type LocalFirehoseOptions, type TransformFunction } from "./local-firehose";
-export { ShardReader, type PollResult } from "./shard-reader";
-export {
-  CheckpointStore,
-  firehoseStateDir,
-  rawFreshnessSeconds,
-  readFirehoseStats,
-  type CheckpointEntry,
-  type FirehoseStats,
-  type ShardCheckpoint,
-} from "./state";
+import { localFirehoseConfig, type LocalFirehoseConfig } from "@eventlake/emulators/firehose/config";
+import { LocalFirehose } from "@eventlake/emulators/firehose/local-firehose";
+import { firehoseStateDir } from "@eventlake/emulators/firehose/state";
 
 export interface RawArchiveComponentOptions {
   /** Overrides of the settings derived from the stage (tests shorten the intervals). */

@@ -17,13 +17,13 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { parseEmfLine } from "@eventlake/core/metrics/emf";
-import { singleValue, type StatSet } from "@eventlake/core/metrics/stat-set";
+import { parseEmfLine } from "@eventlake/emulators/metrics/emf";
 import type { MetricId } from "@eventlake/core/ports";
-import { rawFreshnessSeconds, readFirehoseStats } from "../firehose/state";
-import { readKinesisStats, type ShardCounters } from "../kinesis";
-import type { LocalLambda } from "../lambda/local-lambda";
-import type { LocalMetricsStore } from "./local-store";
+import { singleValue, type StatSet } from "@eventlake/emulators/metrics/stat-set";
+import { rawFreshnessSeconds, readFirehoseStats } from "@eventlake/emulators/firehose/state";
+import { readKinesisStats, type ShardCounters } from "@eventlake/emulators/kinesis";
+import type { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
+import type { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
 import { emfInboxPath } from "./publish";
 
 export interface CollectorCursor {

@@ -8,8 +8,8 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { formatEmfLine, type EmfRecord } from "@eventlake/core/metrics/emf";
-import { metricsDir } from "./local-store";
+import { formatEmfLine, type EmfRecord } from "@eventlake/emulators/metrics/emf";
+import { metricsDir } from "@eventlake/emulators/metrics/local-store";
 
 export function emfInboxPath(dataDir: string): string {
   return join(metricsDir(dataDir), "emf-inbox.log");

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { seededRandom } from "@eventlake/core/random";
 import { countLayers, reconcile, recordOutcomes, type ExpectedCounts, type LayerCounts } from "../cli/verify";
 import { readFaultCounts, type InjectedFaultCounts } from "../fault-plan";
-import { readKinesisStats } from "../kinesis";
+import { readKinesisStats } from "@eventlake/emulators/kinesis";
 import { LOCAL_STREAM_NAME } from "../local-config";
 import { sendClickstream, type SendSummary } from "../loadgen/sender";
 import { FAULT_CELLS, type FaultCell } from "./cells";

@@ -18,7 +18,7 @@ import { parseScheduleExpression, typicalIntervalMs } from "@eventlake/core/sche
 import type { StageConfig } from "@eventlake/core/stage-config";
 import { LOCAL_ALARM_TOPIC_ARN, LOCAL_ASSETS_BUCKET } from "../local-config";
 import type { LocalComponent, PipelineContext } from "../runtime";
-import { noticeLines, startLocalSns } from "../sns/server";
+import { noticeLines, startLocalSns } from "@eventlake/emulators/sns/server";
 import { startLocalJobService, localJobsOf } from "./local-jobs";
 import { LocalScheduler, type InvocationRecord, type ScheduledFunction } from "./scheduler";
 import { StreamSampler, streamSamplesDir } from "./stream-sampler";

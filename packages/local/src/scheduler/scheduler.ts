@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression, type ScheduledEvent } from "@eventlake/core/schedule";
-import type { LocalLambda } from "../lambda/local-lambda";
+import type { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 import type { PipelineContext } from "../runtime";
 
 export interface ScheduledFunction {

@@ -1,13 +1,13 @@
 /**
  * The local stream layer's metrics over time: every second, the local Kinesis's write counters (readKinesisStats:
  * per stream and per shard, bytes and records written, records throttled) are appended as a timestamped sample to
- * `<dataDir>/stream-samples/<stream>/<yyyy-mm-ddThh>.jsonl` (core/autoscaler/counter-samples.ts), kept for 26 h.
+ * `<dataDir>/stream-samples/<stream>/<yyyy-mm-ddThh>.jsonl` (packages/emulators/src/kinesis/counter-samples.ts), kept for 26 h.
  * The autoscaler's LocalStreamMetrics adapter turns them into per-period sums, as CloudWatch does on AWS.
  */
 import { appendFile, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { counterSampleFile, type CounterSample } from "@eventlake/core/autoscaler/counter-samples";
-import { readKinesisStats } from "../kinesis";
+import { counterSampleFile, type CounterSample } from "@eventlake/emulators/kinesis/counter-samples";
+import { readKinesisStats } from "@eventlake/emulators/kinesis";
 
 export const STREAM_SAMPLES_DIR = "stream-samples";
 
