@@ -29,13 +29,14 @@ export type EnvSchema = Readonly<Record<string, AnyEnvVar>>;
 const asString = (raw: string) => raw;
 
 /** A variable the stack and the local runtime must set. */
-export function required<T = string>(name: string, parse: (raw: string) => T = asString as (raw: string) => T): EnvVar<T, "required"> {
+export function required<T = string>(name: string, parse: (raw: string) => T = asString as (raw: string) => T): EnvVar<NoInfer<T>, "required"> {
   return { name, need: "required", parse };
 }
 
 /** A variable that may be unset: the handler gets `fallback` (or undefined without one). */
-export function optional<T = string>(name: string, parse?: (raw: string) => T): EnvVar<T | undefined, "optional">;
-export function optional<T = string>(name: string, parse: (raw: string) => T, fallback: T): EnvVar<T, "optional">;
+// NoInfer: the type comes from `parse`, never from where the variable is used (a schema would make it `any`).
+export function optional<T = string>(name: string, parse?: (raw: string) => T): EnvVar<NoInfer<T> | undefined, "optional">;
+export function optional<T = string>(name: string, parse: (raw: string) => T, fallback: T): EnvVar<NoInfer<T>, "optional">;
 export function optional<T>(name: string, parse: (raw: string) => T = asString as (raw: string) => T, fallback?: T): EnvVar<T | undefined, "optional"> {
   return fallback === undefined ? { name, need: "optional", parse } : { name, need: "optional", parse, fallback };
 }
@@ -54,7 +55,7 @@ type OptionalKeys<S extends EnvSchema> = Exclude<keyof S, RequiredKeys<S>>;
 export type EnvValues<S extends EnvSchema, V> = { [K in RequiredKeys<S>]: V } & { [K in OptionalKeys<S>]?: V | undefined };
 
 /** What `readEnv` returns: each variable parsed. */
-export type EnvOf<S extends EnvSchema> = { [K in keyof S]: S[K] extends EnvVar<infer T, "required" | "optional"> ? T : never };
+export type EnvOf<S extends EnvSchema> = { [K in keyof S]: ReturnType<S[K]["parse"]> };
 
 /** Fills the environment from values keyed like the schema (the variable names come from the schema). */
 export function envFromValues<S extends EnvSchema, V>(schema: S, values: EnvValues<S, V>): Record<string, V> {
@@ -120,7 +121,7 @@ export interface FunctionDescription<S extends EnvSchema, M extends Readonly<Rec
   /** The whole environment of the function: the schema's values plus POWERTOOLS_SERVICE_NAME. */
   toEnv<V = string>(values: EnvValues<S, V>): Record<string, V | string>;
   /** The handler's settings, read once per cold start. */
-  readEnv(env?: Readonly<Record<string, string | undefined>>): EnvOf<S>;
+  readEnv(env: Readonly<Record<string, string | undefined>>): EnvOf<S>;
 }
 
 /**
@@ -135,6 +136,6 @@ export function defineFunction<S extends EnvSchema, M extends Readonly<Record<st
     handler: `${spec.module}.handler`,
     sourceFile: `${spec.module}.ts`,
     toEnv: (values) => ({ ...envFromValues(spec.env, values), [SERVICE_NAME_VARIABLE]: spec.service }),
-    readEnv: (env = process.env) => readEnvWith(spec.env, env, `function ${spec.service}`),
+    readEnv: (env) => readEnvWith(spec.env, env, `function ${spec.service}`),
   };
 }
