@@ -15,11 +15,37 @@ export interface AwsTarget {
   identity?: string;
 }
 
+/**
+ * Endpoint overrides, by service: unset on AWS; set by the local runtime (and tests, and the stage commands pointed at
+ * stand-ins) to send a client's calls to a stand-in. Named here once; callers build them with `targetEnv`.
+ */
+export const ENDPOINT_VARIABLES = {
+  KINESIS: "EVENTLAKE_KINESIS_ENDPOINT",
+  S3: "EVENTLAKE_S3_ENDPOINT",
+  GLUE: "EVENTLAKE_GLUE_ENDPOINT",
+  CLOUDWATCH: "EVENTLAKE_CLOUDWATCH_ENDPOINT",
+  SNS: "EVENTLAKE_SNS_ENDPOINT",
+} as const;
+export type AwsService = keyof typeof ENDPOINT_VARIABLES;
+
+/** The role a caller signs as with an endpoint override (see AwsTarget.identity). */
+export const IDENTITY_VARIABLE = "EVENTLAKE_LOCAL_IDENTITY";
+
+/** The environment that points clients at stand-ins: endpoint overrides by service, and the caller's role. */
+export function targetEnv(endpoints: Partial<Record<AwsService, string>>, identity?: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [service, endpoint] of Object.entries(endpoints) as [AwsService, string | undefined][]) {
+    if (endpoint) env[ENDPOINT_VARIABLES[service]] = endpoint;
+  }
+  if (identity) env[IDENTITY_VARIABLE] = identity;
+  return env;
+}
+
 /** Reads the target from the environment the same way on AWS and locally. */
-export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: "KINESIS" | "S3" | "GLUE" | "CLOUDWATCH" | "SNS"): AwsTarget {
+export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: AwsService): AwsTarget {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
-  const endpoint = env[`EVENTLAKE_${service}_ENDPOINT`] || undefined;
-  const identity = env.EVENTLAKE_LOCAL_IDENTITY || undefined;
+  const endpoint = env[ENDPOINT_VARIABLES[service]] || undefined;
+  const identity = env[IDENTITY_VARIABLE] || undefined;
   if (!endpoint) return { region };
   return identity ? { region, endpoint, identity } : { region, endpoint };
 }

@@ -1,4 +1,4 @@
-import type { LocalComponent } from "./runtime";
+import type { LocalComponent } from "./pipeline-context";
 import { rawArchiveComponent } from "./firehose";
 import { curatorComponent } from "./curator";
 import { localAlarmsComponent } from "./alarms";

@@ -26,7 +26,7 @@ import { parseDataFileName } from "@eventlake/core/curation/contract";
 import { metricsNamespace } from "@eventlake/core/stage-config";
 import { LOCAL_CURATION_JOB, writeFileAtomic } from "../local-config";
 import { publishLocalMetrics } from "../metrics/publish";
-import type { LocalComponent, PipelineContext } from "../runtime";
+import type { LocalComponent, PipelineContext } from "../pipeline-context";
 import { CurationEngine, type BatchStats, type CommitStatement, type RawRecord } from "./engine";
 import { StreamRangeReader, type ShardPosition, type ShardRange } from "./stream-ranges";
 

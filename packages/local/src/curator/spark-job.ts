@@ -15,7 +15,7 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import { glueJobPlanJson } from "@eventlake/core/glue/job-plan";
 import { metricsNamespace } from "@eventlake/core/stage-config";
 import { LOCAL_ASSETS_BUCKET, LOCAL_CURATION_JOB } from "../local-config";
-import type { PipelineContext } from "../runtime";
+import type { PipelineContext } from "../pipeline-context";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..", "..", "..");
 export const GLUE_PYTHON = join(REPO_ROOT, "glue", ".venv", "bin", "python");
