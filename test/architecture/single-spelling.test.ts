@@ -100,8 +100,9 @@ function scan(): { env: Spellings; metrics: Spellings; handlers: Spellings } {
     const text = readFileSync(join(ROOT, file), "utf8");
     for (const token of codeTokens(text, file)) {
       for (const m of token.text.matchAll(ENV_NAME)) record(env, m[0], file, token.line);
-      if (token.kind !== "string") continue;
+      // A metric name as a whole string or identifier (an object key such as `{ RecordsIn: 8 }` spells it too).
       if (METRIC_NAMES.has(token.text)) record(metrics, token.text, file, token.line);
+      if (token.kind !== "string") continue;
       for (const module of HANDLER_MODULES) {
         // `functions/ingest`, `functions/ingest.ts`, `functions/ingest.handler`, not a path that merely ends so.
         const at = token.text.indexOf(module);
