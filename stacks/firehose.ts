@@ -1,6 +1,6 @@
 /**
- * The raw archive (SPEC 4): a Firehose delivery stream with the Kinesis stream as its source, the transform Lambda
- * (functions/firehose-transform.ts) as its processor, and an extended S3 destination writing gzip NDJSON under
+ * The raw archive (ARCHITECTURE.md "Data flow"): a Firehose delivery stream with the Kinesis stream as its source,
+ * the transform Lambda (functions/firehose-transform.ts) as its processor, and an extended S3 destination writing gzip NDJSON under
  * `raw/year=/month=/day=/hour=/` by arrival time, failed records under `raw-errors/<error-output-type>/...`. The
  * prefixes, compression and retries are defined once in packages/core/src/firehose/raw-archive.ts (the local
  * Firehose runs with the same); sizes and intervals come from the stage (`rawArchive`).

@@ -1,6 +1,6 @@
 /**
- * The curated layer's streaming job (SPEC 5): a Glue streaming job (Spark) that reads the stream and writes
- * curated Parquet, quarantine rows and aggregates to the lake, running the curation contract compiled to Spark SQL.
+ * The curated layer's streaming job (ARCHITECTURE.md "Curated layer"): a Glue streaming job (Spark) that reads the
+ * stream and writes curated Parquet, quarantine rows and aggregates to the lake, running the curation contract compiled to Spark SQL.
  *
  * - Job: `gluestreaming`, Glue version pinned from the stage (4.0: the newest AWS documents for streaming and auto
  *   scaling), G.025X workers with auto scaling (numberOfWorkers is the maximum), one run at a time, continuous
