@@ -29,6 +29,7 @@ import { startLocalS3 } from "./s3/server";
 import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
 import { LOCAL_COMPONENTS } from "./components";
 import { faultCountsPath, faultPlanProblems, injectFaults, type FaultPlan } from "./fault-plan";
+import { StreamSampler, streamSamplesDir } from "./metrics/stream-sampler";
 import type { LocalComponent, PipelineContext } from "./pipeline-context";
 
 export type { LocalComponent, LocalFunctionOptions, PipelineContext } from "./pipeline-context";
@@ -56,6 +57,8 @@ export interface LocalPipelineOptions {
   apiThrottling?: boolean;
   /** Extra environment for the functions (tests use it to tune limits). */
   functionEnv?: Record<string, string>;
+  /** How often the stream's counters are sampled for the autoscaler and the alarms (default 1 s). */
+  streamSampleIntervalMs?: number;
   /** Faults to inject into the stand-ins (tests and `eventlake prove`); none by default. */
   faults?: FaultPlan;
   /** Where runtime messages go (not the functions' logs, which go to <dataDir>/logs/). */
@@ -128,6 +131,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     await ensureBucket(s3Client);
     kinesisClient.destroy();
     s3Client.destroy();
+
+    // The stream's counters over time, the one local path both the autoscaler and the alarms read.
+    const sampler = new StreamSampler({
+      kinesisDir: join(dataDir, "kinesis"),
+      samplesDir: streamSamplesDir(dataDir),
+      streamName: LOCAL_STREAM_NAME,
+      intervalMs: options.streamSampleIntervalMs ?? 1_000,
+      log,
+    });
+    sampler.start();
+    closers.push(() => sampler.close());
 
     const writeKey = localWriteKey(dataDir);
     const functionLog: WriteStream = createWriteStream(join(dataDir, "logs", "functions.log"), { flags: "a" });

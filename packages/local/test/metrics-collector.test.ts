@@ -12,6 +12,7 @@ import { startLocalKinesis } from "@eventlake/local/kinesis";
 import { MetricsCollector } from "@eventlake/local/metrics/collector";
 import { LocalMetricsStore } from "@eventlake/local/metrics/local-store";
 import { publishLocalMetrics } from "@eventlake/local/metrics/publish";
+import { StreamSampler, streamSamplesDir } from "@eventlake/local/metrics/stream-sampler";
 import { tempDir } from "../../../test/helpers/temp-dir";
 import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
 
@@ -73,6 +74,8 @@ describe("local metrics collector", () => {
       client.destroy();
       await kinesis.close(); // writes the counters
     }
+    // The counters reach the collector the one way they reach the autoscaler: the stream sampler's samples.
+    await new StreamSampler({ kinesisDir: join(dataDir, "kinesis"), samplesDir: streamSamplesDir(dataDir), streamName: "s" }).sample();
     collector.collect(Date.now());
 
     const stream = { StreamName: "s" };

@@ -7,7 +7,7 @@
  * environment under a name only the local runtime and this module know (never a production variable).
  */
 import { autoscalerHandler } from "../../../../functions/autoscaler";
-import { LocalStreamMetrics } from "../scheduler/local-stream-metrics";
+import { LocalStreamMetrics } from "../metrics/local-stream-metrics";
 import { STREAM_SAMPLES_VARIABLE } from "./local-variables";
 
 function samplesDir(): string {

@@ -4,5 +4,5 @@
  * entry (which builds its handler on import).
  */
 
-/** The stream sampler's directory, for the autoscaler's local metrics port (../scheduler/stream-sampler.ts). */
+/** The stream sampler's directory, for the autoscaler's local metrics port (../metrics/stream-sampler.ts). */
 export const STREAM_SAMPLES_VARIABLE = "EVENTLAKE_LOCAL_STREAM_SAMPLES_DIR";

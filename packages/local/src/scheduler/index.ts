@@ -1,7 +1,6 @@
 /**
  * Operations on one machine (registered in components.ts): the scheduler that runs the scheduled functions on
  * their stage schedules, with what they need around them locally:
- *  - the stream sampler (the autoscaler's metrics: the local stream's counters over time, see stream-sampler.ts);
  *  - the local alarm topic (an SNS stand-in: notices are printed and appended to <dataDir>/alerts.log);
  *  - the local assets bucket (the autoscaler's state);
  *  - the local job stand-in, when a component registered a job (the watchdog checks and restarts it).
@@ -27,13 +26,12 @@ import type { LocalComponent, PipelineContext } from "../pipeline-context";
 import { noticeLines, startLocalSns } from "../sns/server";
 import { startLocalJobService, localJobsOf } from "./local-jobs";
 import { LocalScheduler, type InvocationRecord, type ScheduledFunction } from "./scheduler";
-import { StreamSampler, streamSamplesDir } from "./stream-sampler";
+import { streamSamplesDir } from "../metrics/stream-sampler";
 
 /** The autoscaler's local entry: its handler with the local stream's metrics (../functions/autoscaler.ts). */
 const LOCAL_AUTOSCALER_ENTRY = fileURLToPath(new URL("../functions/autoscaler.ts", import.meta.url));
 
 export { LocalScheduler, type ScheduledFunction, type InvocationRecord } from "./scheduler";
-export { StreamSampler, streamSamplesDir } from "./stream-sampler";
 export { registerLocalJob, supervisedJob, type LocalJob, type LocalJobRun } from "./local-jobs";
 
 /** What a scheduled function's entry can use to start its function. */
@@ -136,8 +134,6 @@ export interface SchedulerComponentOptions {
   autoscaler?: Partial<AutoscalerSettings>;
   /** Run only these scheduled functions (default: all). */
   only?: readonly ScheduleKey[];
-  /** How often the stream sampler reads the local stream's counters (default 1 s). */
-  samplerIntervalMs?: number;
   onInvocation?: (record: InvocationRecord) => void;
 }
 
@@ -181,15 +177,6 @@ export function schedulerComponent(options: SchedulerComponentOptions = {}): Loc
         });
         closers.push(() => sns.close());
 
-        const sampler = new StreamSampler({
-          kinesisDir: join(ctx.dataDir, "kinesis"),
-          samplesDir: streamSamplesDir(ctx.dataDir),
-          streamName: ctx.streamName,
-          intervalMs: options.samplerIntervalMs ?? 1_000,
-          log: ctx.log,
-        });
-        sampler.start();
-        closers.push(() => sampler.close());
 
         const jobs = localJobsOf(ctx.dataDir);
         let glueEndpoint: string | undefined;

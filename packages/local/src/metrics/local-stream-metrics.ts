@@ -5,7 +5,7 @@ import type { StreamDatapoint } from "@eventlake/core/autoscaler/planner";
 import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
 
 /**
- * StreamMetricsSource over the local stream layer: the local runtime's sampler (stream-sampler.ts) persists the local
+ * StreamMetricsSource over the local stream layer: the local runtime's sampler (./stream-sampler.ts) persists the local
  * Kinesis's write counters (bytes, records, throttled records) every second under a samples directory, and this port
  * turns them into per-period sums, as CloudWatch's GetMetricData does on AWS (see core/autoscaler/counter-samples.ts).
  * The local runtime injects it into the autoscaler handler (../functions/autoscaler.ts); the production handler never
