@@ -66,8 +66,8 @@ export function createAutoscaler(stage: Stage, { stream, lake, alerts }: Autosca
       handler: autoscalerFunction.handler,
       runtime: "nodejs22.x",
       architecture: "arm64",
-      memory: "256 MB",
-      timeout: "60 seconds",
+      memory: `${autoscalerFunction.size!.memoryMb} MB`,
+      timeout: `${autoscalerFunction.size!.timeoutSeconds} seconds`,
       // Operations functions keep their logs as long as the ingest function's.
       logging: { retention: logRetention(config.ingest.logRetentionDays) },
       environment: autoscalerFunction.toEnv<$util.Input<string>>({

@@ -32,8 +32,8 @@ export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
       handler: watchdogFunction.handler,
       runtime: "nodejs22.x",
       architecture: "arm64",
-      memory: "256 MB",
-      timeout: "60 seconds",
+      memory: `${watchdogFunction.size!.memoryMb} MB`,
+      timeout: `${watchdogFunction.size!.timeoutSeconds} seconds`,
       logging: { retention: logRetention(stage.config.ingest.logRetentionDays) },
       environment: watchdogFunction.toEnv<$util.Input<string>>({
         stage: stage.name,

@@ -22,5 +22,7 @@ export const autoscalerFunction = defineFunction({
   },
   metrics: CUSTOM_METRICS.autoscaler,
   schedule: "autoscaler",
+  // One GetMetricData, a few Kinesis calls and two small S3 objects per run.
+  size: { memoryMb: 256, timeoutSeconds: 60 },
   calls: callsOf("Autoscaler"),
 });

@@ -109,6 +109,8 @@ export interface FunctionSpec<S extends EnvSchema, M extends Readonly<Record<str
   metrics: M;
   /** Its schedule, when the function is scheduled. */
   schedule?: ScheduleKey;
+  /** Its size when no stage setting sizes it (the stack and the local sandbox use the same). */
+  size?: { memoryMb: number; timeoutSeconds: number };
   /** The AWS calls it makes (aws-calls/functions.ts); the stacks grant exactly these. */
   calls: readonly AwsCall[];
 }

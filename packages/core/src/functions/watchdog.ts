@@ -21,5 +21,7 @@ export const watchdogFunction = defineFunction({
   },
   metrics: CUSTOM_METRICS.watchdog,
   schedule: "watchdog",
+  // A GetJobRuns and at most a StartJobRun and a Publish per run.
+  size: { memoryMb: 256, timeoutSeconds: 60 },
   calls: callsOf("Watchdog"),
 });

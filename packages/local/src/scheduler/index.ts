@@ -78,8 +78,7 @@ export const SCHEDULED_FUNCTIONS: Record<ScheduleKey, ScheduledEntry> = {
           metricsNamespace: o.ctx.metricsNamespace,
         },
         {
-          timeoutSeconds: 60,
-          memoryMb: 256,
+          ...autoscalerFunction.size!,
           endpoints: o.endpoints,
           handlerFile: LOCAL_AUTOSCALER_ENTRY,
           localEnv: { [STREAM_SAMPLES_VARIABLE]: streamSamplesDir(o.ctx.dataDir) },
@@ -106,7 +105,7 @@ export const SCHEDULED_FUNCTIONS: Record<ScheduleKey, ScheduledEntry> = {
                 schedule: o.schedule,
                 metricsNamespace: o.ctx.metricsNamespace,
               },
-              { timeoutSeconds: 60, memoryMb: 256, endpoints: o.endpoints },
+              { ...watchdogFunction.size!, endpoints: o.endpoints },
             ),
           summarize: (r) => {
             const { decision: d, startedRunId, failure } = r as WatchdogResult;
