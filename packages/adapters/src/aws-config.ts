@@ -9,8 +9,9 @@ export interface AwsTarget {
   /** e.g. http://127.0.0.1:4567 for a local stand-in; undefined on AWS. */
   endpoint?: string;
   /**
-   * Locally: the role the caller runs as (e.g. "Autoscaler"), sent as the access key id so the local S3 stand-in
-   * applies that role's grants (packages/local/src/s3/access.ts). Unset: the stand-ins' default (no IAM).
+   * With an endpoint override: the access key id to sign with. The local runtime gives each function its role's name
+   * (e.g. "Autoscaler") as AWS_ACCESS_KEY_ID, and the local S3 stand-in applies that role's grants
+   * (packages/local/src/s3/access.ts). Unset: "local", the stand-ins' default (no IAM).
    */
   identity?: string;
 }
@@ -28,16 +29,16 @@ export const ENDPOINT_VARIABLES = {
 } as const;
 export type AwsService = keyof typeof ENDPOINT_VARIABLES;
 
-/** The role a caller signs as with an endpoint override (see AwsTarget.identity). */
-export const IDENTITY_VARIABLE = "EVENTLAKE_LOCAL_IDENTITY";
-
-/** The environment that points clients at stand-ins: endpoint overrides by service, and the caller's role. */
+/**
+ * The environment that points clients at stand-ins: endpoint overrides by service, and the caller's role as its
+ * credentials (the standard AWS variables: no variable of its own, so no production module reads a local one).
+ */
 export function targetEnv(endpoints: Partial<Record<AwsService, string>>, identity?: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [service, endpoint] of Object.entries(endpoints) as [AwsService, string | undefined][]) {
     if (endpoint) env[ENDPOINT_VARIABLES[service]] = endpoint;
   }
-  if (identity) env[IDENTITY_VARIABLE] = identity;
+  if (identity) Object.assign(env, { AWS_ACCESS_KEY_ID: identity, AWS_SECRET_ACCESS_KEY: "local" });
   return env;
 }
 
@@ -45,7 +46,8 @@ export function targetEnv(endpoints: Partial<Record<AwsService, string>>, identi
 export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: AwsService): AwsTarget {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const endpoint = env[ENDPOINT_VARIABLES[service]] || undefined;
-  const identity = env[IDENTITY_VARIABLE] || undefined;
+  // Only with an endpoint override: on AWS the SDK's default chain reads the role's credentials itself.
+  const identity = env.AWS_ACCESS_KEY_ID || undefined;
   if (!endpoint) return { region };
   return identity ? { region, endpoint, identity } : { region, endpoint };
 }
