@@ -47,7 +47,8 @@ export interface OperationsContext {
   jobName?: string;
 }
 
-type ScheduledEntry = (o: OperationsContext) => Omit<ScheduledFunction, "schedule"> | undefined;
+/** A scheduled function's entry; its name and schedule come from its key. */
+type ScheduledEntry = (o: OperationsContext) => Omit<ScheduledFunction, "name" | "schedule"> | undefined;
 
 const LOCAL_STAGE = "local";
 
@@ -65,7 +66,6 @@ interface WatchdogResult {
 /** The scheduled functions, by schedule name (the key of StageConfig.schedules). */
 export const SCHEDULED_FUNCTIONS: Record<ScheduleKey, ScheduledEntry> = {
   autoscaler: (o) => ({
-    name: autoscalerFunction.service,
     create: () =>
       o.ctx.createFunction(
         autoscalerFunction,
@@ -94,7 +94,6 @@ export const SCHEDULED_FUNCTIONS: Record<ScheduleKey, ScheduledEntry> = {
   watchdog: (o) =>
     o.jobName
       ? {
-          name: watchdogFunction.service,
           create: () =>
             o.ctx.createFunction(
               watchdogFunction,
@@ -116,7 +115,6 @@ export const SCHEDULED_FUNCTIONS: Record<ScheduleKey, ScheduledEntry> = {
         }
       : undefined,
   compactor: (o) => ({
-    name: compactorFunction.service,
     create: () =>
       o.ctx.createFunction(
         compactorFunction,
@@ -199,7 +197,7 @@ export function schedulerComponent(options: SchedulerComponentOptions = {}): Loc
             ctx.log(`scheduler: ${name} not scheduled locally (nothing for it to do: no local job registered)`);
             continue;
           }
-          scheduler.add({ ...fn, schedule: schedules[name] });
+          scheduler.add({ ...fn, name, schedule: schedules[name] });
         }
         scheduler.start();
         closers.push(() => scheduler.close());
