@@ -16,8 +16,6 @@ export default tseslint.config(
     // The product does not know the stand-ins: packages/emulators may import packages/core, never the reverse
     // (ARCHITECTURE.md, "Modules"), and neither may the code that ships to AWS (functions/, stacks/, adapters).
     files: ["packages/core/**", "packages/adapters/src/**", "functions/**", "stacks/**", "sst.config.ts"],
-    // The local stream samples as a metrics port: local wiring that still lives in adapters (to move to packages/local).
-    ignores: ["packages/adapters/src/local-stream-metrics.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -47,6 +47,7 @@ export default $config({
     const { createCompactor } = await import("./stacks/compactor");
     const { createAutoscaler } = await import("./stacks/autoscaler");
     const { createWatchdog } = await import("./stacks/watchdog");
+    const fns = await import("@eventlake/core/functions/index");
 
     const stage = resolveStage($app.stage);
     applyDefaults();
@@ -69,20 +70,20 @@ export default $config({
     // Shard autoscaler (UpdateShardCount within AWS's limits) and the job watchdog (keeps the Glue job RUNNING).
     const autoscaler = createAutoscaler(stage, { stream, lake, alerts });
     const watchdog = curation ? createWatchdog(stage, { job: curation.job, alerts }) : undefined;
-    // Operations: the alarm catalog on what the stage deploys (every function it creates, by catalog key), the
-    // dashboard.
+    // Operations: the alarm catalog on what the stage deploys (every function it creates, by its description's service
+    // name, the alarm catalog's key), the dashboard.
     const monitored = {
       api: { id: api.nodes.api.id },
       stream,
       deliveryStream: rawArchive.deliveryStream,
       ...(curation ? { glueJob: curation.job } : {}),
       functions: {
-        ingest,
-        "firehose-transform": rawArchive.transform,
-        ...(curation ? { "glue-starter": curation.starter } : {}),
-        compactor: compactor.function,
-        autoscaler: autoscaler.function,
-        ...(watchdog ? { watchdog: watchdog.function } : {}),
+        [fns.ingestFunction.service]: ingest,
+        [fns.firehoseTransformFunction.service]: rawArchive.transform,
+        ...(curation ? { [fns.glueStarterFunction.service]: curation.starter } : {}),
+        [fns.compactorFunction.service]: compactor.function,
+        [fns.autoscalerFunction.service]: autoscaler.function,
+        ...(watchdog ? { [fns.watchdogFunction.service]: watchdog.function } : {}),
       },
     };
     const alarms = createAlarms(stage, { topic: alerts.topic, ...monitored });

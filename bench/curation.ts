@@ -1,5 +1,5 @@
 /**
- * SPEC 9: curation throughput of the local engine (the curator's: load the micro-batch, run the contract's compiled
+ * Curation throughput of the local engine (the curator's: load the micro-batch, run the contract's compiled
  * DuckDB SQL, write curated/quarantine/aggregates Parquet with Hive partitions, commit the state) against DuckDB's
  * direct NDJSON -> Parquet COPY of the same rows (read_json with schema detection, zstd). Same records, same
  * process, same DuckDB thread count, runs interleaved; the median of the runs is reported.

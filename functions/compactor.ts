@@ -23,13 +23,13 @@ import { awsTargetFromEnv } from "@eventlake/adapters/aws-config";
 import { runCompaction, type CompactionReport } from "@eventlake/adapters/compaction/executor";
 import { S3CompactionStore } from "@eventlake/adapters/compaction/s3-compaction-store";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
-import { CUSTOM_METRICS } from "@eventlake/core/alarms/catalog";
-import { runConfigFromEnvironment, type CompactionRunConfig } from "@eventlake/core/compaction/config";
-import { requireEnv } from "./shared/env";
+import type { CompactionRunConfig } from "@eventlake/core/compaction/config";
+import { compactorFunction } from "@eventlake/core/functions/compactor";
 
-const SERVICE = CUSTOM_METRICS.compactor.service;
-const logger = new Logger({ serviceName: SERVICE });
-const metrics = new Metrics({ namespace: process.env.EVENTLAKE_METRICS_NAMESPACE ?? "eventlake", serviceName: SERVICE });
+// Service name, namespace and log settings come from the environment the description builds (POWERTOOLS_*).
+const logger = new Logger();
+const metrics = new Metrics();
+const METRIC = compactorFunction.metrics;
 
 /** Kept back from the Lambda's remaining time: no merge starts unless it can finish before this reserve. */
 const DEADLINE_RESERVE_MS = 30_000;
@@ -52,13 +52,14 @@ interface Deps {
 let deps: Deps | undefined;
 
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
-  const objects = new S3ObjectStore({ bucket: requireEnv("EVENTLAKE_LAKE_BUCKET", env), target: awsTargetFromEnv(env, "S3") });
+  const settings = compactorFunction.readEnv(env);
+  const objects = new S3ObjectStore({ bucket: settings.lakeBucket, target: awsTargetFromEnv(env, "S3") });
   // In the Lambda package the worker script sits next to the bundle (stacks/compactor.ts copies it there).
-  const worker = env.EVENTLAKE_PARQUET_WORKER;
+  const worker = settings.parquetWorker;
   const base = env.LAMBDA_TASK_ROOT ?? process.cwd();
   return {
     store: new S3CompactionStore(objects),
-    config: runConfigFromEnvironment(env),
+    config: settings.compaction,
     ...(worker ? { workerUrl: pathToFileURL(isAbsolute(worker) ? worker : resolve(base, worker)) } : {}),
   };
 }
@@ -82,15 +83,15 @@ export function overridesOf(event: unknown): { config: Partial<CompactionRunConf
 }
 
 function recordMetrics(report: CompactionReport) {
-  metrics.addMetric(CUSTOM_METRICS.compactor.failures, MetricUnit.Count, report.failures.length);
-  metrics.addMetric("CompactionFilesMerged", MetricUnit.Count, report.totals.filesMerged);
-  metrics.addMetric("CompactionOutputFiles", MetricUnit.Count, report.merges.filter((m) => m.result !== "rolled-back").length);
-  metrics.addMetric("CompactionBytesMerged", MetricUnit.Bytes, report.totals.bytesMerged);
-  metrics.addMetric("CompactionBytesWritten", MetricUnit.Bytes, report.totals.bytesWritten);
-  metrics.addMetric("CompactionRowsMerged", MetricUnit.Count, report.totals.rowsMerged);
-  metrics.addMetric("CompactionRecoveries", MetricUnit.Count, report.recoveries.filter((r) => r.action !== "wait").length);
-  metrics.addMetric("CompactionDeferredBytes", MetricUnit.Bytes, report.deferred.bytes);
-  metrics.addMetric("CompactionRunDuration", MetricUnit.Milliseconds, report.durationMs);
+  metrics.addMetric(METRIC.failures, MetricUnit.Count, report.failures.length);
+  metrics.addMetric(METRIC.filesMerged, MetricUnit.Count, report.totals.filesMerged);
+  metrics.addMetric(METRIC.outputFiles, MetricUnit.Count, report.merges.filter((m) => m.result !== "rolled-back").length);
+  metrics.addMetric(METRIC.bytesMerged, MetricUnit.Bytes, report.totals.bytesMerged);
+  metrics.addMetric(METRIC.bytesWritten, MetricUnit.Bytes, report.totals.bytesWritten);
+  metrics.addMetric(METRIC.rowsMerged, MetricUnit.Count, report.totals.rowsMerged);
+  metrics.addMetric(METRIC.recoveries, MetricUnit.Count, report.recoveries.filter((r) => r.action !== "wait").length);
+  metrics.addMetric(METRIC.deferredBytes, MetricUnit.Bytes, report.deferred.bytes);
+  metrics.addMetric(METRIC.runDuration, MetricUnit.Milliseconds, report.durationMs);
 }
 
 export async function compact(event: CompactorEvent, context: Context): Promise<CompactionReport> {
@@ -131,7 +132,7 @@ export const handler = middy(compact)
   .use(logMetrics(metrics))
   .onError(async (request) => {
     // A run that failed as a whole (listing, configuration): counted for the alarm, then rethrown (Lambda Errors).
-    metrics.addMetric(CUSTOM_METRICS.compactor.failures, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.failures, MetricUnit.Count, 1);
     logger.error("compaction run failed", { error: request.error as Error });
   });
 

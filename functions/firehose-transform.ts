@@ -14,22 +14,25 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Context } from "aws-lambda";
 import type { FirehoseTransformResponse } from "@eventlake/core/firehose/contract";
 import { transformRecords, type TransformSummary } from "@eventlake/core/firehose/transform";
+import { firehoseTransformFunction } from "@eventlake/core/functions/firehose-transform";
 
-const logger = new Logger({ serviceName: "firehose-transform" });
-const metrics = new Metrics({ namespace: process.env.EVENTLAKE_METRICS_NAMESPACE ?? "eventlake", serviceName: "firehose-transform" });
+// Service name, namespace and log settings come from the environment the description builds (POWERTOOLS_*).
+const logger = new Logger();
+const metrics = new Metrics();
+const METRIC = firehoseTransformFunction.metrics;
 
 function recordMetrics(summary: TransformSummary) {
-  metrics.addMetric("RecordsIn", MetricUnit.Count, summary.records);
-  metrics.addMetric("RecordsOk", MetricUnit.Count, summary.ok);
-  metrics.addMetric("RecordsFailed", MetricUnit.Count, summary.processingFailed);
-  metrics.addMetric("BadRowsArchived", MetricUnit.Count, summary.kinds.bad_row);
-  metrics.addMetric("BytesIn", MetricUnit.Bytes, summary.bytesIn);
-  metrics.addMetric("BytesOut", MetricUnit.Bytes, summary.bytesOut);
-  metrics.addMetric("ResponseBytes", MetricUnit.Bytes, summary.responseBytes);
+  metrics.addMetric(METRIC.recordsIn, MetricUnit.Count, summary.records);
+  metrics.addMetric(METRIC.recordsOk, MetricUnit.Count, summary.ok);
+  metrics.addMetric(METRIC.recordsFailed, MetricUnit.Count, summary.processingFailed);
+  metrics.addMetric(METRIC.badRowsArchived, MetricUnit.Count, summary.kinds.bad_row);
+  metrics.addMetric(METRIC.bytesIn, MetricUnit.Bytes, summary.bytesIn);
+  metrics.addMetric(METRIC.bytesOut, MetricUnit.Bytes, summary.bytesOut);
+  metrics.addMetric(METRIC.responseBytes, MetricUnit.Bytes, summary.responseBytes);
   for (const [problem, count] of Object.entries(summary.failedByProblem)) {
     const m = metrics.singleMetric();
     m.addDimension("problem", problem);
-    m.addMetric("RecordsFailedByProblem", MetricUnit.Count, count);
+    m.addMetric(METRIC.recordsFailedByProblem, MetricUnit.Count, count);
   }
 }
 

@@ -11,11 +11,12 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Context } from "aws-lambda";
 import { awsTargetFromEnv } from "@eventlake/adapters/aws-config";
 import { GlueJobControl } from "@eventlake/adapters/glue-job-control";
+import { glueStarterFunction } from "@eventlake/core/functions/glue-starter";
 import { ensureJobCurrent, type EnsureResult } from "@eventlake/core/glue/job-start";
 import type { JobControl } from "@eventlake/core/ports";
-import { requireEnv } from "./shared/env";
 
-const logger = new Logger({ serviceName: "glue-starter" });
+// The service name comes from POWERTOOLS_SERVICE_NAME (the description's toEnv sets it).
+const logger = new Logger();
 
 /** Kept back from the remaining time to answer. */
 const RESERVE_MS = 5_000;
@@ -32,7 +33,7 @@ export async function startJob(jobName: string, deps: { control: JobControl; rem
 }
 
 export const handler = middy(async (_event: unknown, context: Context): Promise<EnsureResult> => {
-  const jobName = requireEnv("EVENTLAKE_GLUE_JOB_NAME");
+  const jobName = glueStarterFunction.readEnv(process.env).glueJobName;
   control ??= new GlueJobControl(awsTargetFromEnv(process.env, "GLUE"));
   const result = await startJob(jobName, { control, remainingMs: context.getRemainingTimeInMillis() });
   logger.info("curation job", { jobName, ...result });

@@ -19,10 +19,13 @@ import { parseWriteKeySecret } from "@eventlake/core/ingest/auth";
 import { ingestConfigFromEnv } from "@eventlake/core/ingest/config";
 import { createSchemaRegistry } from "@eventlake/core/ingest/schema-registry";
 import { handleIngestRequest, type IngestDeps, type IngestOutcome } from "@eventlake/core/ingest/service";
-import { readSecret, requireEnv } from "./shared/env";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
+import { linkedSecret } from "./shared/env";
 
-const logger = new Logger({ serviceName: "ingest" });
-const metrics = new Metrics({ namespace: process.env.EVENTLAKE_METRICS_NAMESPACE ?? "eventlake", serviceName: "ingest" });
+// Service name, namespace and log settings come from the environment the description builds (POWERTOOLS_*).
+const logger = new Logger();
+const metrics = new Metrics();
+const METRIC = ingestFunction.metrics;
 
 /** Time kept back from the Lambda's remaining time for spilling and answering. */
 const RESPONSE_RESERVE_MS = 1_500;
@@ -33,25 +36,25 @@ let deps: IngestDeps | undefined;
 
 /** Built once per cold start: config, compiled schemas, write keys, clients. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): IngestDeps {
-  const fallback = new S3ObjectStore({ bucket: requireEnv("EVENTLAKE_LAKE_BUCKET", env), target: awsTargetFromEnv(env, "S3") });
-  const streamName = requireEnv("EVENTLAKE_STREAM_NAME", env);
+  const settings = ingestFunction.readEnv(env);
+  const fallback = new S3ObjectStore({ bucket: settings.lakeBucket, target: awsTargetFromEnv(env, "S3") });
+  const streamName = settings.streamName;
   const kinesisTarget = awsTargetFromEnv(env, "KINESIS");
   const shardMap = new KinesisShardMap({ target: kinesisTarget, streamName });
   return {
     config: ingestConfigFromEnv(env),
-    schemas: createSchemaRegistry(
-      loadSchemaDirectory(env.EVENTLAKE_SCHEMA_DIR ?? "schemas", { required: env.EVENTLAKE_SCHEMA_DIR !== undefined }),
-    ),
-    writeKeys: parseWriteKeySecret(readSecret("EVENTLAKE_WRITE_KEYS", "WriteKeys", env)),
+    schemas: createSchemaRegistry(loadSchemaDirectory(settings.schemaDir, { required: true })),
+    // Set locally (and in tests); on AWS the keys come from the WriteKeys secret linked to the function.
+    writeKeys: parseWriteKeySecret(settings.writeKeys ?? linkedSecret("WriteKeys", ingestFunction.env.writeKeys.name)),
     writer: new KinesisStreamWriter({
       streamName,
       target: kinesisTarget,
       shardMap,
       fallback,
-      fallbackPrefix: env.EVENTLAKE_FALLBACK_PREFIX ?? "fallback/",
+      fallbackPrefix: settings.fallbackPrefix,
     }),
     newMessageId,
-    retryAfterSeconds: Number(env.EVENTLAKE_RETRY_AFTER_SECONDS ?? 1),
+    retryAfterSeconds: settings.retryAfterSeconds,
   };
 }
 
@@ -63,32 +66,32 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<st
 
 function recordMetrics(outcome: IngestOutcome) {
   if (outcome.route === "health") {
-    metrics.addMetric("HealthChecks", MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.healthChecks, MetricUnit.Count, 1);
     return;
   }
-  metrics.addMetric("Requests", MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
   if (outcome.error) {
     const m = metrics.singleMetric();
     m.addDimension("error", outcome.error);
-    m.addMetric("RequestErrors", MetricUnit.Count, 1);
+    m.addMetric(METRIC.requestErrors, MetricUnit.Count, 1);
   }
   if (outcome.events === 0) return;
-  metrics.addMetric("BatchSize", MetricUnit.Count, outcome.events);
-  metrics.addMetric("EventsAccepted", MetricUnit.Count, outcome.accepted);
+  metrics.addMetric(METRIC.batchSize, MetricUnit.Count, outcome.events);
+  metrics.addMetric(METRIC.eventsAccepted, MetricUnit.Count, outcome.accepted);
   let rejected = 0;
   for (const [reason, count] of Object.entries(outcome.rejectedByReason)) {
     rejected += count;
     const m = metrics.singleMetric();
     m.addDimension("reason", reason);
-    m.addMetric("EventsRejectedByReason", MetricUnit.Count, count);
+    m.addMetric(METRIC.eventsRejectedByReason, MetricUnit.Count, count);
   }
-  metrics.addMetric("EventsRejected", MetricUnit.Count, rejected);
-  metrics.addMetric("RecordsWritten", MetricUnit.Count, outcome.written);
-  metrics.addMetric("RecordsSpilled", MetricUnit.Count, outcome.spilled);
-  metrics.addMetric("RecordsFailed", MetricUnit.Count, outcome.failed);
-  metrics.addMetric("EntriesRetried", MetricUnit.Count, outcome.retriedEntries);
-  metrics.addMetric("EntriesThrottled", MetricUnit.Count, outcome.throttledEntries);
-  metrics.addMetric("PutRecordsCalls", MetricUnit.Count, outcome.putRecordsCalls);
+  metrics.addMetric(METRIC.eventsRejected, MetricUnit.Count, rejected);
+  metrics.addMetric(METRIC.recordsWritten, MetricUnit.Count, outcome.written);
+  metrics.addMetric(METRIC.recordsSpilled, MetricUnit.Count, outcome.spilled);
+  metrics.addMetric(METRIC.recordsFailed, MetricUnit.Count, outcome.failed);
+  metrics.addMetric(METRIC.entriesRetried, MetricUnit.Count, outcome.retriedEntries);
+  metrics.addMetric(METRIC.entriesThrottled, MetricUnit.Count, outcome.throttledEntries);
+  metrics.addMetric(METRIC.putRecordsCalls, MetricUnit.Count, outcome.putRecordsCalls);
 }
 
 async function ingest(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {

@@ -3,7 +3,7 @@
  * must be RUNNING; otherwise it is started from its checkpoint and people are told (packages/core/src/watchdog).
  * Thin: builds the ports, runs the core, logs, and emits JobNotRunning (0 or 1) on every run, which the alarm
  * catalog's job-state alarm watches. Locally the same file checks the local curator through the local job stand-in
- * (EVENTLAKE_GLUE_ENDPOINT), which reports the curator's runs and restarts it.
+ * (an endpoint override, packages/adapters/src/aws-config.ts), which reports the curator's runs and restarts it.
  */
 import middy from "@middy/core";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -15,31 +15,33 @@ import { awsTargetFromEnv } from "@eventlake/adapters/aws-config";
 import { GlueJobControl } from "@eventlake/adapters/glue-job-control";
 import { SnsNotifier } from "@eventlake/adapters/sns-notifier";
 import { parseScheduleExpression, typicalIntervalMs, type ScheduledEvent } from "@eventlake/core/schedule";
+import { watchdogFunction } from "@eventlake/core/functions/watchdog";
 import { DEFAULT_WATCHDOG_SETTINGS } from "@eventlake/core/watchdog/decision";
 import { runWatchdog, type WatchdogConfig, type WatchdogDeps, type WatchdogOutcome } from "@eventlake/core/watchdog/service";
-import { requireEnv } from "./shared/env";
 
-const logger = new Logger({ serviceName: "watchdog" });
-const metrics = new Metrics({ namespace: process.env.EVENTLAKE_METRICS_NAMESPACE ?? "eventlake", serviceName: "watchdog" });
+// Service name, namespace and log settings come from the environment the description builds (POWERTOOLS_*).
+const logger = new Logger();
+const metrics = new Metrics();
+const METRIC = watchdogFunction.metrics;
 
 let built: { deps: WatchdogDeps; config: WatchdogConfig } | undefined;
 
 export function buildFromEnv(env: NodeJS.ProcessEnv = process.env): { deps: WatchdogDeps; config: WatchdogConfig } {
-  const schedule = requireEnv("EVENTLAKE_SCHEDULE", env);
-  const intervalMs = typicalIntervalMs(parseScheduleExpression(schedule, { allowSeconds: true }), Date.now());
-  if (intervalMs === undefined) throw new Error(`EVENTLAKE_SCHEDULE ${schedule} does not repeat`);
+  const settings = watchdogFunction.readEnv(env);
+  const intervalMs = typicalIntervalMs(parseScheduleExpression(settings.schedule, { allowSeconds: true }), Date.now());
+  if (intervalMs === undefined) throw new Error(`${watchdogFunction.env.schedule.name} ${settings.schedule} does not repeat`);
   return {
     deps: {
       jobs: new GlueJobControl(awsTargetFromEnv(env, "GLUE")),
-      notifier: new SnsNotifier(requireEnv("EVENTLAKE_ALARM_TOPIC_ARN", env), { target: awsTargetFromEnv(env, "SNS") }),
+      notifier: new SnsNotifier(settings.alarmTopicArn, { target: awsTargetFromEnv(env, "SNS") }),
     },
     config: {
-      stage: requireEnv("EVENTLAKE_STAGE", env),
-      jobName: requireEnv("EVENTLAKE_GLUE_JOB_NAME", env),
+      stage: settings.stage,
+      jobName: settings.glueJobName,
       settings: {
         ...DEFAULT_WATCHDOG_SETTINGS,
         intervalSeconds: intervalMs / 1000,
-        ...(env.EVENTLAKE_GLUE_MAINTENANCE_WINDOW ? { maintenanceWindow: env.EVENTLAKE_GLUE_MAINTENANCE_WINDOW } : {}),
+        ...(settings.maintenanceWindow ? { maintenanceWindow: settings.maintenanceWindow } : {}),
       },
     },
   };
@@ -51,9 +53,9 @@ export async function watch(event: Partial<ScheduledEvent>, _context: Context): 
   const d = outcome.decision;
   // Every run: 1 when the job was not RUNNING (or its state could not be read), 0 when it was or when Glue's
   // maintenance restart explains it (packages/core/src/watchdog/maintenance.ts).
-  metrics.addMetric("JobNotRunning", MetricUnit.Count, d?.running || d?.expected ? 0 : 1);
-  metrics.addMetric("WatchdogFailures", MetricUnit.Count, outcome.failure ? 1 : 0);
-  if (outcome.startedRunId) metrics.addMetric("JobStarts", MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.jobNotRunning, MetricUnit.Count, d?.running || d?.expected ? 0 : 1);
+  metrics.addMetric(METRIC.watchdogFailures, MetricUnit.Count, outcome.failure ? 1 : 0);
+  if (outcome.startedRunId) metrics.addMetric(METRIC.jobStarts, MetricUnit.Count, 1);
   const fields = {
     scheduledTime: event.scheduledTime,
     job: built.config.jobName,

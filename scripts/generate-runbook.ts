@@ -1,5 +1,5 @@
 /**
- * `npm run runbook`: writes RUNBOOK.md from the alarm catalog (packages/core/src/alarms/catalog.ts).
+ * `npm run runbook`: writes RUNBOOK.md from the alarm catalog (packages/core/src/alarms/entries.ts).
  * `npm run runbook -- --check` only compares, and exits 1 when the file is out of date (test/docs/runbook.test.ts
  * does the same check in `npm test`).
  */

@@ -21,12 +21,12 @@
  *   conditioned on it does not count). ListBucket reveals key names of the assets bucket, not their content.
  * No retries on the schedule: the next run plans again from fresh metrics.
  */
-import { AUTOSCALER_CONFIG_ENV, encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
+import { encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
 import { validateAutoscalerSettings } from "@eventlake/core/autoscaler/planner";
 import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
 import { parseScheduleExpression, scheduledEventInput, typicalIntervalMs } from "@eventlake/core/schedule";
 import type { Alerts } from "./alerts";
-import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { autoscalerFunction } from "@eventlake/core/functions/autoscaler";
 import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
 import { logRetention, type Stage } from "./stage";
@@ -58,34 +58,32 @@ export function createAutoscaler(stage: Stage, { stream, lake, alerts }: Autosca
   if (problems.length > 0) throw new Error(`stage "${stage.name}": invalid autoscaler settings:\n- ${problems.join("\n- ")}`);
   const stateKey = stream.name.apply(autoscalerStateKey);
 
-  const cron = new sst.aws.CronV2("Autoscaler", {
+  const cron = new sst.aws.CronV2(autoscalerFunction.id, {
     schedule,
-    event: scheduledEventInput("autoscaler"),
+    event: scheduledEventInput(autoscalerFunction.schedule!),
     function: {
       description: `eventlake ${stage.name}: Kinesis shard autoscaler`,
-      handler: "functions/autoscaler.handler",
+      handler: autoscalerFunction.handler,
       runtime: "nodejs22.x",
       architecture: "arm64",
-      memory: "256 MB",
-      timeout: "60 seconds",
+      memory: `${autoscalerFunction.size!.memoryMb} MB`,
+      timeout: `${autoscalerFunction.size!.timeoutSeconds} seconds`,
       // Operations functions keep their logs as long as the ingest function's.
       logging: { retention: logRetention(config.ingest.logRetentionDays) },
-      environment: {
-        EVENTLAKE_STAGE: stage.name,
-        EVENTLAKE_STREAM_NAME: stream.name,
-        EVENTLAKE_ASSETS_BUCKET: lake.assets.name,
-        EVENTLAKE_ALARM_TOPIC_ARN: alerts.topic.arn,
-        [AUTOSCALER_CONFIG_ENV]: encodeAutoscalerConfig({
+      environment: autoscalerFunction.toEnv<$util.Input<string>>({
+        stage: stage.name,
+        streamName: stream.name,
+        assetsBucket: lake.assets.name,
+        alarmTopicArn: alerts.topic.arn,
+        config: encodeAutoscalerConfig({
           settings: config.autoscaler,
           bounds: { minShards: config.stream.minShards, maxShards: config.stream.maxShards },
         }),
-        EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
-        POWERTOOLS_SERVICE_NAME: "autoscaler",
-        POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: "INFO",
-        POWERTOOLS_LOGGER_LOG_EVENT: "false",
-      },
-      permissions: grantsFromCalls(callsOf("Autoscaler"), {
+        metricsNamespace: stage.metricsNamespace,
+        logLevel: "INFO",
+        logEvent: "false",
+      }),
+      permissions: grantsFromCalls(autoscalerFunction.calls, {
         ...accountValues(),
         streamArn: stream.arn,
         assetsBucket: lake.assets.name,

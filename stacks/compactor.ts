@@ -34,14 +34,13 @@
  *   each) never touch /tmp.
  */
 import adapters from "../packages/adapters/package.json";
-import { compactorEnvironment } from "@eventlake/core/compaction/config";
+import { compactionSetting, compactorFunction } from "@eventlake/core/functions/compactor";
 import { scheduledEventInput } from "@eventlake/core/schedule";
-import { callsOf } from "@eventlake/core/aws-calls/functions";
 import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
 import { logRetention, type Stage } from "./stage";
 
-/** Where the worker script goes in the function package (the handler finds it through EVENTLAKE_PARQUET_WORKER). */
+/** Where the worker script goes in the function package (the handler finds it through its `parquetWorker` setting). */
 export const PARQUET_WORKER_FILE = "parquet-worker.mjs";
 
 export interface CompactorDeps {
@@ -50,12 +49,12 @@ export interface CompactorDeps {
 
 export function createCompactor(stage: Stage, { lake }: CompactorDeps) {
   const { compaction } = stage.config;
-  const cron = new sst.aws.CronV2("Compactor", {
+  const cron = new sst.aws.CronV2(compactorFunction.id, {
     schedule: stage.config.schedules.compactor as `rate(${string})`,
-    event: scheduledEventInput("compactor"),
+    event: scheduledEventInput(compactorFunction.schedule!),
     function: {
       description: `eventlake ${stage.name}: merges small curated Parquet files`,
-      handler: "functions/compactor.handler",
+      handler: compactorFunction.handler,
       runtime: "nodejs22.x",
       architecture: "arm64",
       memory: `${compaction.memoryMb} MB`,
@@ -64,17 +63,15 @@ export function createCompactor(stage: Stage, { lake }: CompactorDeps) {
       logging: { retention: logRetention(compaction.logRetentionDays) },
       nodejs: { install: { "parquet-wasm": adapters.dependencies["parquet-wasm"] } },
       copyFiles: [{ from: "packages/adapters/src/compaction/parquet-worker.mjs", to: PARQUET_WORKER_FILE }],
-      environment: {
-        EVENTLAKE_LAKE_BUCKET: lake.lake.name,
-        EVENTLAKE_PARQUET_WORKER: PARQUET_WORKER_FILE,
-        EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
-        POWERTOOLS_SERVICE_NAME: "compactor",
-        POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: "INFO",
-        POWERTOOLS_LOGGER_LOG_EVENT: "false",
-        ...compactorEnvironment(compaction),
-      },
-      permissions: grantsFromCalls(callsOf("Compactor"), { ...accountValues(), lakeBucket: lake.lake.name }),
+      environment: compactorFunction.toEnv<$util.Input<string>>({
+        lakeBucket: lake.lake.name,
+        parquetWorker: PARQUET_WORKER_FILE,
+        compaction: compactionSetting(compaction),
+        metricsNamespace: stage.metricsNamespace,
+        logLevel: "INFO",
+        logEvent: "false",
+      }),
+      permissions: grantsFromCalls(compactorFunction.calls, { ...accountValues(), lakeBucket: lake.lake.name }),
     },
   });
   return { cron, function: cron.nodes.function };

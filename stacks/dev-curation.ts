@@ -12,6 +12,7 @@
  * them.
  */
 import { DEV_CURATOR_COMMAND, curationRunsLocally } from "@eventlake/core/dev-mode";
+import { LAKE_BUCKET, STAGE, STREAM_NAME } from "@eventlake/core/functions/variables";
 import type { Lake } from "./lake";
 import type { Stage } from "./stage";
 import type { Stream } from "./stream";
@@ -23,9 +24,10 @@ export function createDevCuration(stage: Stage, { stream, lake }: { stream: Stre
   const command = new sst.x.DevCommand("Curator", {
     dev: { command: `${DEV_CURATOR_COMMAND} --stage ${stage.name}`, autostart: true, title: "curator" },
     environment: {
-      EVENTLAKE_STAGE: stage.name,
-      EVENTLAKE_STREAM_NAME: stream.name,
-      EVENTLAKE_LAKE_BUCKET: lake.lake.name,
+      // What `eventlake curate` reads (packages/local/src/cli/curate.ts), named as the functions name them.
+      [STAGE.name]: stage.name,
+      [STREAM_NAME.name]: stream.name,
+      [LAKE_BUCKET.name]: lake.lake.name,
       AWS_REGION: region,
     },
   });

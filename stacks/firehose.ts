@@ -1,6 +1,6 @@
 /**
- * The raw archive (SPEC 4): a Firehose delivery stream with the Kinesis stream as its source, the transform Lambda
- * (functions/firehose-transform.ts) as its processor, and an extended S3 destination writing gzip NDJSON under
+ * The raw archive (ARCHITECTURE.md "Data flow"): a Firehose delivery stream with the Kinesis stream as its source,
+ * the transform Lambda (functions/firehose-transform.ts) as its processor, and an extended S3 destination writing gzip NDJSON under
  * `raw/year=/month=/day=/hour=/` by arrival time, failed records under `raw-errors/<error-output-type>/...`. The
  * prefixes, compression and retries are defined once in packages/core/src/firehose/raw-archive.ts (the local
  * Firehose runs with the same); sizes and intervals come from the stage (`rawArchive`).
@@ -20,6 +20,7 @@ import { FIREHOSE } from "@eventlake/core/limits";
 import { RAW_ARCHIVE, rawArchiveDeliveryStreamName } from "@eventlake/core/firehose/raw-archive";
 import type { StageConfig } from "@eventlake/core/stage-config";
 import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { firehoseTransformFunction } from "@eventlake/core/functions/firehose-transform";
 import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
 import { logRetention, type Stage } from "./stage";
@@ -51,21 +52,16 @@ export function createRawArchive(stage: Stage, { stream, lake }: RawArchiveDeps)
   const { rawArchive, ingest } = stage.config;
   const name = rawArchiveDeliveryStreamName(stage.name);
 
-  const transform = new sst.aws.Function("RawTransform", {
+  // No `permissions`: the transform makes no AWS call (its description's call list is empty).
+  const transform = new sst.aws.Function(firehoseTransformFunction.id, {
     description: `eventlake ${stage.name}: Firehose record transformation for raw/`,
-    handler: "functions/firehose-transform.handler",
+    handler: firehoseTransformFunction.handler,
     runtime: "nodejs22.x",
     architecture: ingest.architecture,
     memory: `${rawArchive.transformMemoryMb} MB`,
     timeout: `${rawArchive.transformTimeoutSeconds} seconds`,
     logging: { retention: logRetention(ingest.logRetentionDays) },
-    environment: {
-      EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
-      POWERTOOLS_SERVICE_NAME: "firehose-transform",
-      POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: ingest.logLevel,
-      POWERTOOLS_LOGGER_LOG_EVENT: "false",
-    },
+    environment: firehoseTransformFunction.toEnv({ metricsNamespace: stage.metricsNamespace, logLevel: ingest.logLevel, logEvent: "false" }),
   });
   // Firehose invokes the processor with a qualifier; $LATEST is what an unpublished function runs.
   const lambdaArn = $interpolate`${transform.arn}:$LATEST`;

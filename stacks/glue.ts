@@ -1,6 +1,6 @@
 /**
- * The curated layer's streaming job (SPEC 5): a Glue streaming job (Spark) that reads the stream and writes
- * curated Parquet, quarantine rows and aggregates to the lake, running the curation contract compiled to Spark SQL.
+ * The curated layer's streaming job (ARCHITECTURE.md "Curated layer"): a Glue streaming job (Spark) that reads the
+ * stream and writes curated Parquet, quarantine rows and aggregates to the lake, running the curation contract compiled to Spark SQL.
  *
  * - Job: `gluestreaming`, Glue version pinned from the stage (4.0: the newest AWS documents for streaming and auto
  *   scaling), G.025X workers with auto scaling (numberOfWorkers is the maximum), one run at a time, continuous
@@ -24,7 +24,7 @@
  */
 import { createHash } from "node:crypto";
 import { buildGlueAssets } from "./glue-assets";
-import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { glueStarterFunction } from "@eventlake/core/functions/glue-starter";
 import type { AwsCall } from "@eventlake/core/aws-calls/model";
 import jobCalls from "../glue/runner/aws_calls.json";
 import { accountValues, grantsFromCalls } from "./iam";
@@ -152,16 +152,16 @@ export function createCuration(stage: Stage, { stream, lake }: CurationDeps) {
     { dependsOn: [policy, plan, runner] },
   );
 
-  const starter = new sst.aws.Function("CurationStarter", {
+  const starter = new sst.aws.Function(glueStarterFunction.id, {
     description: `eventlake ${stage.name}: starts ${jobName} after a deploy`,
-    handler: "functions/glue-starter.handler",
+    handler: glueStarterFunction.handler,
     runtime: "nodejs22.x",
     architecture: "arm64",
     memory: "256 MB",
     timeout: STARTER_TIMEOUT,
     logging: { retention: logRetention(curation.logRetentionDays) },
-    environment: { EVENTLAKE_GLUE_JOB_NAME: jobName, POWERTOOLS_SERVICE_NAME: "glue-starter" },
-    permissions: grantsFromCalls(callsOf("CurationStarter"), { ...accountValues(), glueJobName: jobName }),
+    environment: glueStarterFunction.toEnv({ glueJobName: jobName }),
+    permissions: grantsFromCalls(glueStarterFunction.calls, { ...accountValues(), glueJobName: jobName }),
   });
 
   // Invoked by the deploy when the job's definition changes (content-addressed assets are part of its arguments).

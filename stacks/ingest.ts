@@ -8,13 +8,16 @@
  * only link is the WriteKeys secret (linking the stream or the bucket would grant `kinesis:*` / `s3:*`).
  * SST adds AWSLambdaBasicExecutionRole (its own log group). The role trusts only lambda.amazonaws.com (defaults.ts).
  */
-import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 import { LAKE_PREFIXES } from "@eventlake/core/stage-config";
 import { accountValues, grantsFromCalls } from "./iam";
 import type { Lake } from "./lake";
 import type { Secrets } from "./secrets";
 import { logRetention, type Stage } from "./stage";
 import { streamKmsKeyArn, type Stream } from "./stream";
+
+/** The event schemas, copied into the package under the same name. */
+const SCHEMA_DIR = "schemas";
 
 export interface IngestDeps {
   stream: Stream;
@@ -24,30 +27,28 @@ export interface IngestDeps {
 
 export function createIngest(stage: Stage, { stream, lake, secrets }: IngestDeps) {
   const { ingest } = stage.config;
-  return new sst.aws.Function("Ingest", {
+  return new sst.aws.Function(ingestFunction.id, {
     description: `eventlake ${stage.name}: HTTP API -> Kinesis`,
-    handler: "functions/ingest.handler",
+    handler: ingestFunction.handler,
     runtime: "nodejs22.x",
     architecture: ingest.architecture,
     memory: `${ingest.memoryMb} MB`,
     timeout: `${ingest.timeoutSeconds} seconds`,
     ...(ingest.reservedConcurrency !== undefined ? { concurrency: { reserved: ingest.reservedConcurrency } } : {}),
     logging: { retention: logRetention(ingest.logRetentionDays) },
-    // The event schema registry is read from disk at cold start (EVENTLAKE_SCHEMA_DIR, relative to /var/task).
-    copyFiles: [{ from: "schemas", to: "schemas" }],
-    environment: {
-      EVENTLAKE_STREAM_NAME: stream.name,
-      EVENTLAKE_LAKE_BUCKET: lake.lake.name,
-      EVENTLAKE_FALLBACK_PREFIX: LAKE_PREFIXES.fallback,
-      EVENTLAKE_SCHEMA_DIR: "schemas",
-      EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
-      POWERTOOLS_SERVICE_NAME: "ingest",
-      POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: ingest.logLevel,
-      POWERTOOLS_LOGGER_SAMPLE_RATE: String(ingest.debugSampleRate),
-      POWERTOOLS_LOGGER_LOG_EVENT: "false",
-    },
-    permissions: grantsFromCalls(callsOf("Ingest"), {
+    // The event schema registry is read from disk at cold start (`schemaDir`, relative to /var/task).
+    copyFiles: [{ from: SCHEMA_DIR, to: SCHEMA_DIR }],
+    environment: ingestFunction.toEnv<$util.Input<string>>({
+      streamName: stream.name,
+      lakeBucket: lake.lake.name,
+      fallbackPrefix: LAKE_PREFIXES.fallback,
+      schemaDir: SCHEMA_DIR,
+      metricsNamespace: stage.metricsNamespace,
+      logLevel: ingest.logLevel,
+      logSampleRate: String(ingest.debugSampleRate),
+      logEvent: "false",
+    }),
+    permissions: grantsFromCalls(ingestFunction.calls, {
       ...accountValues(),
       streamArn: stream.arn,
       lakeBucket: lake.lake.name,

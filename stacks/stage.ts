@@ -13,6 +13,7 @@ import {
   type LogRetentionDays,
   type StageConfig,
 } from "@eventlake/core/stage-config";
+import { DEPLOY_VARIABLES } from "@eventlake/core/deploy-variables";
 
 export { LAKE_PREFIXES };
 
@@ -37,17 +38,20 @@ function envNumber(env: Record<string, string | undefined>, name: string): numbe
 export function resolveStage(name: string, env: Record<string, string | undefined> = process.env): Stage {
   assertStageName(name);
   const base = stageConfig(name);
-  const alarmEmail = env.EVENTLAKE_ALARM_EMAIL?.trim() || base.alarms.email;
+  const alarmEmail = env[DEPLOY_VARIABLES.alarmEmail]?.trim() || base.alarms.email;
   // Reserved concurrency is opt-in at deploy time, checked against the account's quota (stage-config.ts).
-  const reserved = envNumber(env, "EVENTLAKE_INGEST_RESERVED_CONCURRENCY") ?? base.ingest.reservedConcurrency;
+  const reserved = envNumber(env, DEPLOY_VARIABLES.ingestReservedConcurrency) ?? base.ingest.reservedConcurrency;
   const config: StageConfig = reserved === undefined ? base : { ...base, ingest: { ...base.ingest, reservedConcurrency: reserved } };
   const problems = validateStageConfig({ ...config, alarms: { ...config.alarms, email: alarmEmail } });
   if (reserved !== undefined) {
-    const account = { concurrency: envNumber(env, "EVENTLAKE_ACCOUNT_CONCURRENCY"), reservedByOthers: envNumber(env, "EVENTLAKE_ACCOUNT_RESERVED_CONCURRENCY") };
+    const account = {
+      concurrency: envNumber(env, DEPLOY_VARIABLES.accountConcurrency),
+      reservedByOthers: envNumber(env, DEPLOY_VARIABLES.accountReservedConcurrency),
+    };
     for (const problem of reservedConcurrencyProblems(reserved, account)) if (!problems.includes(problem)) problems.push(problem);
   }
   if (config.alarms.requireEmail && !alarmEmail) {
-    problems.push(`stage "${name}" requires an alarm email: set EVENTLAKE_ALARM_EMAIL=<address> when deploying (or alarms.email)`);
+    problems.push(`stage "${name}" requires an alarm email: set ${DEPLOY_VARIABLES.alarmEmail}=<address> when deploying (or alarms.email)`);
   }
   if (problems.length > 0) {
     throw new Error(`invalid settings for stage "${name}":\n- ${problems.join("\n- ")}`);

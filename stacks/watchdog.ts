@@ -12,7 +12,7 @@
 import { scheduledEventInput } from "@eventlake/core/schedule";
 import type { Alerts } from "./alerts";
 import { awsSchedule } from "./autoscaler";
-import { callsOf } from "@eventlake/core/aws-calls/functions";
+import { watchdogFunction } from "@eventlake/core/functions/watchdog";
 import { accountValues, grantsFromCalls } from "./iam";
 import { logRetention, type Stage } from "./stage";
 
@@ -24,32 +24,30 @@ export interface WatchdogDeps {
 
 export function createWatchdog(stage: Stage, { job, alerts }: WatchdogDeps) {
   const schedule = awsSchedule("watchdog", stage.config.schedules.watchdog);
-  const cron = new sst.aws.CronV2("Watchdog", {
+  const cron = new sst.aws.CronV2(watchdogFunction.id, {
     schedule,
-    event: scheduledEventInput("watchdog"),
+    event: scheduledEventInput(watchdogFunction.schedule!),
     function: {
       description: `eventlake ${stage.name}: keeps the Glue streaming job running`,
-      handler: "functions/watchdog.handler",
+      handler: watchdogFunction.handler,
       runtime: "nodejs22.x",
       architecture: "arm64",
-      memory: "256 MB",
-      timeout: "60 seconds",
+      memory: `${watchdogFunction.size!.memoryMb} MB`,
+      timeout: `${watchdogFunction.size!.timeoutSeconds} seconds`,
       logging: { retention: logRetention(stage.config.ingest.logRetentionDays) },
-      environment: {
-        EVENTLAKE_STAGE: stage.name,
-        EVENTLAKE_GLUE_JOB_NAME: job.name,
+      environment: watchdogFunction.toEnv<$util.Input<string>>({
+        stage: stage.name,
+        glueJobName: job.name,
         // Glue's maintenance restart of the job is expected then (no notice, JobNotRunning stays 0).
-        EVENTLAKE_GLUE_MAINTENANCE_WINDOW: stage.config.curation.maintenanceWindow,
-        EVENTLAKE_ALARM_TOPIC_ARN: alerts.topic.arn,
+        maintenanceWindow: stage.config.curation.maintenanceWindow,
+        alarmTopicArn: alerts.topic.arn,
         // The watchdog alarms once per condition: it needs its own interval.
-        EVENTLAKE_SCHEDULE: schedule,
-        EVENTLAKE_METRICS_NAMESPACE: stage.metricsNamespace,
-        POWERTOOLS_SERVICE_NAME: "watchdog",
-        POWERTOOLS_METRICS_NAMESPACE: stage.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: "INFO",
-        POWERTOOLS_LOGGER_LOG_EVENT: "false",
-      },
-      permissions: grantsFromCalls(callsOf("Watchdog"), { ...accountValues(), glueJobName: job.name, alarmTopicArn: alerts.topic.arn }),
+        schedule,
+        metricsNamespace: stage.metricsNamespace,
+        logLevel: "INFO",
+        logEvent: "false",
+      }),
+      permissions: grantsFromCalls(watchdogFunction.calls, { ...accountValues(), glueJobName: job.name, alarmTopicArn: alerts.topic.arn }),
     },
   });
   return { cron, function: cron.nodes.function };

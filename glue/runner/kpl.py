@@ -1,13 +1,13 @@
 """KPL de-aggregation, in the job itself (pure; standard library only).
 
-Why here: whether Glue's Kinesis source de-aggregates KPL records is not documented by AWS (aws-contracts.md 2.2,
-UNVERIFIED), and our producer (functions/ingest.ts) always aggregates. The job therefore reads the raw record bytes
-and calls `deaggregate` on every record. It is correct either way: a record that is not an aggregate (wrong magic,
+Why here: whether Glue's Kinesis source de-aggregates KPL records is not documented by AWS
+(https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-deaggregation.html names Lambda and the KCL only),
+and our producer (functions/ingest.ts) always aggregates. The job therefore reads the raw record bytes and calls `deaggregate` on every record. It is correct either way: a record that is not an aggregate (wrong magic,
 MD5 mismatch, truncated, malformed protobuf) passes through unchanged as one user record, exactly like
 packages/core/src/kinesis/kpl.ts `deaggregate()` and awslabs' deaggregators. If Glue did de-aggregate first, every
 record simply passes through.
 
-Wire format (aws-contracts.md 2.1):
+Wire format (https://github.com/awslabs/amazon-kinesis-producer/blob/master/aggregation-format.md):
     [0..3]    magic 0xF3 0x89 0x9A 0xC2
     [4..N-1]  protobuf AggregatedRecord {1: repeated string partition_key_table, 2: repeated string
               explicit_hash_key_table, 3: repeated Record records}

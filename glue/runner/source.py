@@ -3,7 +3,7 @@
 The job reads the stream through Glue's Kinesis connector as a Spark source (`spark.readStream.format("kinesis")`),
 which yields the raw record bytes (`data`, binary) with the partition key and arrival time, so that the runner can
 de-aggregate KPL records itself (runner/kpl.py) and keep undecodable bytes. The option names are Glue's
-(aws-contracts.md 4.2). Whether this source already de-aggregates is undocumented: either way is correct, since
+(https://docs.aws.amazon.com/glue/latest/webapi/API_KinesisStreamingSourceOptions.html). Whether this source already de-aggregates is undocumented: either way is correct, since
 de-aggregating a plain record passes it through. `source_columns` checks the schema on start-up and stops the job
 with a clear message if the connector does not give the raw bytes, rather than curating mangled data.
 """

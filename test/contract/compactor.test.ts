@@ -8,8 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompactionReport } from "@eventlake/adapters/compaction/executor";
-import { CUSTOM_METRICS } from "@eventlake/core/alarms/catalog";
-import { compactorEnvironment } from "@eventlake/core/compaction/config";
+import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
 import { scheduledEventInput } from "@eventlake/core/schedule";
 import { STAGES } from "@eventlake/core/stage-config";
 import { compactOnce, formatReport } from "@eventlake/local/cli/compact";
@@ -17,6 +16,10 @@ import { LambdaInvocationError, LocalLambda } from "@eventlake/emulators/lambda/
 import { LOCAL_BUCKET } from "@eventlake/local/local-config";
 import { PARTITION, startTestLake, type TestLake } from "../helpers/compaction-lake";
 import { CuratedParquet } from "../helpers/curated-parquet";
+import { targetEnv } from "@eventlake/adapters/aws-config";
+import { compactionSetting, compactorFunction } from "@eventlake/core/functions/compactor";
+
+const M = compactorFunction.metrics;
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const key = (partition: string, batch: number) => `${partition}part-${String(batch).padStart(10, "0")}-0.parquet`;
@@ -36,18 +39,19 @@ describe("compactor function (sandboxed, scheduler event, local S3)", () => {
     lake = await startTestLake("compactor-contract");
     fn = new LocalLambda({
       functionName: "eventlake-test-compactor",
-      handlerFile: join(ROOT, "functions", "compactor.ts"),
+      handlerFile: join(ROOT, compactorFunction.sourceFile),
       timeoutMs: 60_000,
       region: "us-east-1",
       env: {
-        EVENTLAKE_LAKE_BUCKET: "lake-test",
-        EVENTLAKE_S3_ENDPOINT: lake.s3.endpoint,
-        EVENTLAKE_METRICS_NAMESPACE: "eventlake/test",
-        POWERTOOLS_SERVICE_NAME: "compactor",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         PATH: process.env.PATH ?? "",
-        // The stage's settings, except: everything settled, every day listed.
-        ...compactorEnvironment({ ...STAGES.dev.compaction, settleMinutes: 0, lookbackDays: 0 }),
+        ...targetEnv({ S3: lake.s3.endpoint }),
+        ...compactorFunction.toEnv({
+          lakeBucket: "lake-test",
+          metricsNamespace: "eventlake/test",
+          // The stage's settings, except: everything settled, every day listed.
+          compaction: compactionSetting({ ...STAGES.dev.compaction, settleMinutes: 0, lookbackDays: 0 }),
+        }),
       },
       onLogLine: (line) => lines.push(line),
     });
@@ -71,10 +75,8 @@ describe("compactor function (sandboxed, scheduler event, local S3)", () => {
     expect(def.Dimensions).toEqual([["service"]]);
     expect(metrics.service).toBe(CUSTOM_METRICS.compactor.service);
     expect(metrics[CUSTOM_METRICS.compactor.failures]).toBe(0);
-    expect(metrics).toMatchObject({ CompactionFilesMerged: 3, CompactionOutputFiles: 1, CompactionRowsMerged: before.rows });
-    expect(def.Metrics.map((m) => m.Name)).toEqual(
-      expect.arrayContaining(["CompactionFailures", "CompactionBytesMerged", "CompactionBytesWritten", "CompactionRunDuration"]),
-    );
+    expect(metrics).toMatchObject({ [M.filesMerged]: 3, [M.outputFiles]: 1, [M.rowsMerged]: before.rows });
+    expect(def.Metrics.map((m) => m.Name)).toEqual(expect.arrayContaining([M.failures, M.bytesMerged, M.bytesWritten, M.runDuration]));
   });
 
   it("fails a run with a clear error on a bad override, and counts it as a compaction failure", async () => {
@@ -84,7 +86,7 @@ describe("compactor function (sandboxed, scheduler event, local S3)", () => {
     expect((failed as Error).message).toMatch(/settleMinutes must be a number/);
     const metrics = emf().at(-1)!;
     expect(metrics[CUSTOM_METRICS.compactor.failures]).toBe(1);
-    expect(metrics.service).toBe("compactor");
+    expect(metrics.service).toBe(compactorFunction.service);
   });
 });
 

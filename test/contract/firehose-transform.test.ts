@@ -11,6 +11,9 @@ import type { FirehoseTransformEvent, FirehoseTransformResponse } from "@eventla
 import { judgeTransformResponse } from "@eventlake/emulators/firehose/response";
 import { FIREHOSE } from "@eventlake/core/limits";
 import { LambdaInvocationError, LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
+import { firehoseTransformFunction } from "@eventlake/core/functions/firehose-transform";
+
+const M = firehoseTransformFunction.metrics;
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const fixture = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "firehose-kinesis-source-event.json"), "utf8")) as FirehoseTransformEvent;
@@ -22,8 +25,8 @@ let fn: LocalLambda;
 beforeAll(() => {
   fn = new LocalLambda({
     functionName: "eventlake-test-firehose-transform",
-    handlerFile: join(ROOT, "functions", "firehose-transform.ts"),
-    env: { EVENTLAKE_METRICS_NAMESPACE: "eventlake/test", POWERTOOLS_SERVICE_NAME: "firehose-transform", PATH: process.env.PATH ?? "" },
+    handlerFile: join(ROOT, firehoseTransformFunction.sourceFile),
+    env: { ...firehoseTransformFunction.toEnv({ metricsNamespace: "eventlake/test" }), PATH: process.env.PATH ?? "" },
     timeoutMs: 20_000,
     region: "us-east-1",
     onLogLine: (line) => logs.push(line),
@@ -69,9 +72,10 @@ describe("firehose-transform against a Kinesis-source event", () => {
   it("emits counts as EMF metrics and logs no record content", async () => {
     // The sandbox's stdout reaches the parent after its answer: wait for the lines.
     const parsed = () => logs.map((l) => JSON.parse(l.startsWith("{") ? l : "{}") as Record<string, unknown>);
-    for (let i = 0; i < 200 && !parsed().some((l) => "_aws" in l && "RecordsOk" in l); i++) await new Promise((r) => setTimeout(r, 25));
-    const emf = parsed().find((l) => "_aws" in l && "RecordsOk" in l);
-    expect(emf).toMatchObject({ RecordsIn: 8, RecordsOk: 4, RecordsFailed: 4, BadRowsArchived: 1, service: "firehose-transform" });
+    for (let i = 0; i < 200 && !parsed().some((l) => "_aws" in l && M.recordsOk in l); i++) await new Promise((r) => setTimeout(r, 25));
+    const emf = parsed().find((l) => "_aws" in l && M.recordsOk in l);
+    expect(emf).toMatchObject({ [M.recordsIn]: 8, [M.recordsOk]: 4, [M.recordsFailed]: 4, [M.badRowsArchived]: 1, service: firehoseTransformFunction.service });
+    expect((emf as { _aws: { CloudWatchMetrics: { Namespace: string }[] } })._aws.CloudWatchMetrics[0]!.Namespace).toBe("eventlake/test");
     const log = logs.find((l) => l.includes('"firehose transform"'));
     expect(JSON.parse(log!)).toMatchObject({ level: "WARN", records: 8, processingFailed: 4, failedByProblem: { invalid_utf8: 1, malformed_json: 1, not_an_object: 1, unknown_kind: 1 } });
     const all = logs.join("\n");

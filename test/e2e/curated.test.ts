@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawnPipeline } from "@eventlake/local/proof/pipeline-process";
 import { readWholeStream } from "../helpers/stream-reader";
 import { tempDir } from "../helpers/temp-dir";
+import { LOCAL_VARIABLES } from "@eventlake/local/local-config";
 
 const tmp = tempDir("e2e-curated");
 let current: ChildProcess | undefined;
@@ -139,7 +140,7 @@ describe("curated layer, end to end", () => {
     run.child.kill("SIGTERM");
     await run.exited;
     const crashBatch = readCuratorStatus(tmp.dir)!.batchesCommitted;
-    run = startChild({ EVENTLAKE_CURATOR_CRASH_AT: `uploaded:${crashBatch}` });
+    run = startChild({ [LOCAL_VARIABLES.curatorCrashAt]: `uploaded:${crashBatch}` });
     info = await run.info;
     const second = makeRequests("b", 1500);
     let retry = await send(info, [...second, ...second.slice(3, 6)]);

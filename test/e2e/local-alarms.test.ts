@@ -16,6 +16,8 @@ import { curatorComponent } from "@eventlake/local/curator/curator";
 import { rawArchiveComponent } from "@eventlake/local/firehose/index";
 import { alarmsStatus, formatAlarmsStatus } from "@eventlake/local/cli/alarms-status";
 import { tempDir } from "../helpers/temp-dir";
+import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 
 const tmp = tempDir("alarms");
 let pipeline: LocalPipeline | undefined;
@@ -55,7 +57,7 @@ function notifications(id: string): string[] {
 describe("local alarms, end to end", () => {
   it("fires the fallback-spills alarm with its runbook when the stream fails, and clears it once the stream works", async () => {
     pipeline = await startLocalPipeline(
-      { dataDir: tmp.dir, port: 0, apiThrottling: false, functionEnv: { EVENTLAKE_STREAM_NAME: "eventlake-missing" } },
+      { dataDir: tmp.dir, port: 0, apiThrottling: false, functionEnv: { [ingestFunction.env.streamName.name]: "eventlake-missing" } },
       components(),
     );
     const failed = await send(pipeline, "spill", 20);
@@ -93,7 +95,7 @@ describe("local alarms, end to end", () => {
     // Metrics came from the real sources: the handler's EMF and the local Kinesis counters (persisted each second).
     const points = () => readFileSync(join(tmp.dir, "metrics", "points.ndjson"), "utf8");
     await waitFor("the stream's counters in the metrics store", () => points().includes("IncomingRecords"));
-    expect(points()).toContain("RecordsSpilled");
+    expect(points()).toContain(CUSTOM_METRICS.ingest.recordsSpilled);
     await pipeline.close();
     pipeline = undefined;
 

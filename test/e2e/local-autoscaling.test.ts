@@ -26,7 +26,7 @@ let kinesis: KinesisClient;
 const invocations: InvocationRecord[] = [];
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ dataDir: tmp.dir, port: 0, apiThrottling: false, shards: 1 }, [
+  pipeline = await startLocalPipeline({ dataDir: tmp.dir, port: 0, apiThrottling: false, shards: 1, streamSampleIntervalMs: 500 }, [
     schedulerComponent({
       only: ["autoscaler"],
       schedules: { autoscaler: "rate(2 seconds)" },
@@ -38,7 +38,6 @@ beforeAll(async () => {
         scaleUpWindowSeconds: 4,
         scaleDownWindowSeconds: 6,
       },
-      samplerIntervalMs: 500,
       onInvocation: (r) => invocations.push(r),
     }),
   ]);

@@ -14,6 +14,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
+import { ingestLimitVariable } from "@eventlake/core/ingest/config";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 
 const tmp = tempDir("replay");
 let pipeline: LocalPipeline | undefined;
@@ -29,7 +31,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("eventlake replay", () => {
   it("re-sends spills the client never retried: then archived and curated exactly once, and idempotent", { timeout: 240_000 }, async () => {
     // 1. Every PutRecords call throttled: the ingest function retries until its deadline, spills, answers 503.
-    pipeline = await startLocalPipeline({ dataDir: tmp.dir, port: 0, apiThrottling: false, faults: { throttledCalls: 1 }, functionEnv: { EVENTLAKE_RETRY_AFTER_SECONDS: "1" } }, []);
+    pipeline = await startLocalPipeline({ dataDir: tmp.dir, port: 0, apiThrottling: false, faults: { throttledCalls: 1 }, functionEnv: { [ingestFunction.env.retryAfterSeconds.name]: "1" } }, []);
     const auth = { authorization: `Basic ${Buffer.from(`${pipeline.info.writeKey}:`).toString("base64")}`, "content-type": "application/json" };
     const spilledIds: string[] = [];
     await Promise.all(
@@ -93,7 +95,7 @@ describe("eventlake replay", () => {
     await pipeline?.close();
     const dataDir = `${tmp.dir}-quarantine`;
     // The ingest function with a 600-byte event limit: the padded events are rejected (event_too_large).
-    pipeline = await startLocalPipeline({ dataDir, port: 0, apiThrottling: false, functionEnv: { EVENTLAKE_INGEST_MAX_EVENT_BYTES: "600" } }, components());
+    pipeline = await startLocalPipeline({ dataDir, port: 0, apiThrottling: false, functionEnv: { [ingestLimitVariable("maxEventBytes")]: "600" } }, components());
     const auth = { authorization: `Basic ${Buffer.from(`${pipeline.info.writeKey}:`).toString("base64")}`, "content-type": "application/json" };
     const big = Array.from({ length: 20 }, (_, i) => ({ type: "track", event: "Big", userId: `u${i}`, messageId: `big-${i}`, properties: { pad: "x".repeat(800) } }));
     const small = Array.from({ length: 20 }, (_, i) => ({ type: "track", event: "Small", userId: `u${i}`, messageId: `small-${i}` }));

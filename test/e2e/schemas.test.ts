@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const tmp = tempDir("e2e-schemas");
@@ -26,7 +27,7 @@ beforeAll(async () => {
     JSON.stringify({ self: { event: "Signed Up", version: "1-0-0", enforcement: "reject" }, type: "object", required: ["plan"], properties: { plan: { type: "string" } } }),
   );
   pipeline = await startLocalPipeline(
-    { dataDir: join(tmp.dir, "data"), port: 0, apiThrottling: false, functionEnv: { EVENTLAKE_SCHEMA_DIR: schemaDir } },
+    { dataDir: join(tmp.dir, "data"), port: 0, apiThrottling: false, functionEnv: { [ingestFunction.env.schemaDir.name]: schemaDir } },
     [curatorComponent({ windowMs: 300 })],
   );
 }, 60_000);

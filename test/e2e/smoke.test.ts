@@ -18,6 +18,9 @@ import { supervisedJob } from "@eventlake/local/scheduler/local-jobs";
 import { SMOKE_ROUTES } from "@eventlake/core/smoke/plan";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
+import { targetEnv } from "@eventlake/adapters/aws-config";
+import { LAKE_BUCKET, STREAM_NAME } from "@eventlake/core/functions/variables";
+import { LOCAL_VARIABLES } from "@eventlake/local/local-config";
 
 const CLI = join(import.meta.dirname, "../../packages/local/bin/eventlake.js");
 /** Events of one run: one per single-event route the API serves, plus the batch. */
@@ -99,12 +102,11 @@ describe("eventlake smoke when curation does not run", () => {
       env: {
         ...process.env,
         // What the dev command's environment holds on a stage (stacks/dev-curation.ts), pointed at the stand-ins.
-        EVENTLAKE_STREAM_NAME: pipeline.info.streamName,
-        EVENTLAKE_LAKE_BUCKET: pipeline.info.bucket,
+        [STREAM_NAME.name]: pipeline.info.streamName,
+        [LAKE_BUCKET.name]: pipeline.info.bucket,
         AWS_REGION: pipeline.info.region,
-        EVENTLAKE_KINESIS_ENDPOINT: pipeline.info.kinesisEndpoint,
-        EVENTLAKE_S3_ENDPOINT: pipeline.info.s3Endpoint,
-        EVENTLAKE_CURATOR_WINDOW_MS: "500",
+        ...targetEnv({ KINESIS: pipeline.info.kinesisEndpoint, S3: pipeline.info.s3Endpoint }),
+        [LOCAL_VARIABLES.curatorWindowMs]: "500",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

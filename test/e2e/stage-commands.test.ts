@@ -17,6 +17,8 @@ import { supervisedJob } from "@eventlake/local/scheduler/local-jobs";
 import type { SmokeReport } from "@eventlake/local/smoke/smoke";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
+import { targetEnv } from "@eventlake/adapters/aws-config";
+import { LOCAL_VARIABLES } from "@eventlake/local/local-config";
 
 const CLI = join(import.meta.dirname, "../../packages/local/bin/eventlake.js");
 const tmp = tempDir("stage-commands");
@@ -38,10 +40,8 @@ beforeAll(async () => {
   env = {
     ...process.env,
     NO_COLOR: "1",
-    EVENTLAKE_WRITE_KEY: info.writeKey,
-    EVENTLAKE_S3_ENDPOINT: info.s3Endpoint,
-    EVENTLAKE_KINESIS_ENDPOINT: info.kinesisEndpoint,
-    EVENTLAKE_GLUE_ENDPOINT: info.glueEndpoint,
+    [LOCAL_VARIABLES.writeKey]: info.writeKey,
+    ...targetEnv({ S3: info.s3Endpoint, KINESIS: info.kinesisEndpoint, ...(info.glueEndpoint ? { GLUE: info.glueEndpoint } : {}) }),
   };
 }, 60_000);
 afterAll(async () => {

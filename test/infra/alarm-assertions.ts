@@ -17,6 +17,7 @@ import {
 import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config";
 import type { RecordedResource, Scenario } from "./harness";
 import { RESOURCE_TYPES } from "./resource-types";
+import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
 
 type Dimensions = Record<string, string>;
 interface MetricQuery {
@@ -162,12 +163,12 @@ export function alarmAssertions(stage: string, cfg: StageConfig, scenario: () =>
       const has = (ns: string, metric: string, value?: string) =>
         lines.some((l) => l[0] === ns && l[1] === metric && (value === undefined || l.includes(value)));
       const streamName = String(s.one(RESOURCE_TYPES.stream).state.name);
-      for (const metric of ["Requests", "EventsAccepted", "EventsRejected", "RecordsSpilled"]) expect(has(metricsNamespace(stage), metric), metric).toBe(true);
+      for (const metric of [CUSTOM_METRICS.ingest.requests, CUSTOM_METRICS.ingest.eventsAccepted, CUSTOM_METRICS.ingest.eventsRejected, CUSTOM_METRICS.ingest.recordsSpilled]) expect(has(metricsNamespace(stage), metric), metric).toBe(true);
       for (const metric of ["IncomingRecords", "WriteProvisionedThroughputExceeded", "GetRecords.IteratorAgeMilliseconds"]) {
         expect(has("AWS/Kinesis", metric, streamName), metric).toBe(true);
       }
       for (const fn of s.ofType(RESOURCE_TYPES.fn)) expect(has("AWS/Lambda", "Errors", String(fn.state.name))).toBe(true);
-      expect(lines.some((l) => JSON.stringify(l).includes("EventsQuarantined"))).toBe(true);
+      expect(lines.some((l) => JSON.stringify(l).includes(CUSTOM_METRICS.curation.eventsQuarantined))).toBe(true);
       const alarmWidget = body.widgets.find((w) => w.type === "alarm");
       expect([...(alarmWidget?.properties.alarms ?? [])].sort()).toEqual(s.ofType(RESOURCE_TYPES.alarm).map((a) => String(a.state.arn)).sort());
       expect(String(s.outputs.dashboardUrl)).toBe(

@@ -12,6 +12,8 @@ import { LAKE_PREFIXES, metricsNamespace, type StageConfig } from "@eventlake/co
 import { policyOf, type RecordedResource, type Scenario } from "./harness";
 import { grantLines } from "./iam-simulation";
 import { RESOURCE_TYPES, addCounts } from "./resource-types";
+import { SERVICE_NAME_VARIABLE } from "@eventlake/core/functions/define";
+import { compactorFunction } from "@eventlake/core/functions/compactor";
 
 /** Resources the compactor adds to a stage, by type (stageSuite adds them to its inventory). */
 export const COMPACTOR_COUNTS: Readonly<Record<string, number>> = {
@@ -34,7 +36,7 @@ export function compactorAssertions(stage: string, cfg: StageConfig, scenario: (
   const env = () => (fn().inputs.environment as { variables: Record<string, string> }).variables;
 
   describe(`stage "${stage}": compactor`, () => {
-    it("runs functions/compactor.ts on the stage's schedule with the scheduler's event, no retries (the next run recovers)", () => {
+    it(`runs ${compactorFunction.sourceFile} on the stage's schedule with the scheduler's event, no retries (the next run recovers)`, () => {
       const schedule = scenario().one(RESOURCE_TYPES.schedule, "CompactorSchedule");
       expect(schedule.inputs).toMatchObject({
         scheduleExpression: cfg.schedules.compactor,
@@ -53,7 +55,7 @@ export function compactorAssertions(stage: string, cfg: StageConfig, scenario: (
 
     it("is sized from the stage settings (measured: see stacks/compactor.ts) and logs to its own group", () => {
       expect(fn().inputs).toMatchObject({
-        handler: "functions/compactor.handler",
+        handler: compactorFunction.handler,
         runtime: "nodejs22.x",
         architectures: ["arm64"],
         memorySize: cfg.compaction.memoryMb,
@@ -66,22 +68,21 @@ export function compactorAssertions(stage: string, cfg: StageConfig, scenario: (
     });
 
     it("ships the Parquet worker next to the bundle and installs parquet-wasm at the pinned version", () => {
-      const build = scenario().builds.find((b) => b.handler === "functions/compactor.handler")!;
+      const build = scenario().builds.find((b) => b.handler === compactorFunction.handler)!;
       expect(build).toBeDefined();
       expect(build.copyFiles.map((c) => ({ from: c.from.replace(/\\/g, "/").split("/").slice(-4).join("/"), to: c.to, isDir: c.isDir }))).toEqual([
         { from: "adapters/src/compaction/parquet-worker.mjs", to: "parquet-worker.mjs", isDir: false },
       ]);
-      expect(env().EVENTLAKE_PARQUET_WORKER).toBe("parquet-worker.mjs");
+      expect(env()[compactorFunction.env.parquetWorker.name]).toBe("parquet-worker.mjs");
       expect(build.properties).toMatchObject({ install: { "parquet-wasm": adapters.dependencies["parquet-wasm"] }, architecture: "arm64" });
       expect(Object.keys(build.links)).toEqual([]);
     });
 
     it("gets the bucket, the metrics namespace and the stage's compaction settings through its environment", () => {
       expect(env()).toMatchObject({
-        EVENTLAKE_LAKE_BUCKET: scenario().one("aws:s3/bucket:Bucket", "Lake").state.bucket,
-        EVENTLAKE_METRICS_NAMESPACE: metricsNamespace(stage),
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
-        POWERTOOLS_SERVICE_NAME: "compactor",
+        [compactorFunction.env.lakeBucket.name]: scenario().one("aws:s3/bucket:Bucket", "Lake").state.bucket,
+        [compactorFunction.env.metricsNamespace.name]: metricsNamespace(stage),
+        [SERVICE_NAME_VARIABLE]: compactorFunction.service,
         ...compactorEnvironment(cfg.compaction),
       });
       const config = runConfigFromEnvironment(env());

@@ -15,6 +15,8 @@ import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config
 import { ROOT, policyOf, type RecordedResource, type Scenario } from "./harness";
 import { grantLines } from "./iam-simulation";
 import { RESOURCE_TYPES, addCounts } from "./resource-types";
+import { glueStarterFunction } from "@eventlake/core/functions/glue-starter";
+import { watchdogFunction } from "@eventlake/core/functions/watchdog";
 
 /** Resources the curated layer adds to a stage, by type (stageSuite adds them to its inventory). */
 export const CURATED_LAYER_COUNTS: Readonly<Record<string, number>> = {
@@ -172,8 +174,10 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
       // No timeout: a streaming run lives until stopped; with one above 7 days Glue uses the window.
       expect(job.inputs.timeout).toBeUndefined();
       expect(job.inputs.maintenanceWindow).toBe(cfg.curation.maintenanceWindow);
-      const watchdog = scenario().ofType(RESOURCE_TYPES.fn).find((f) => f.inputs.handler === "functions/watchdog.handler")!;
-      expect((watchdog.inputs.environment as { variables: Record<string, string> }).variables.EVENTLAKE_GLUE_MAINTENANCE_WINDOW).toBe(cfg.curation.maintenanceWindow);
+      const watchdog = scenario().ofType(RESOURCE_TYPES.fn).find((f) => f.inputs.handler === watchdogFunction.handler)!;
+      expect(watchdogFunction.readEnv((watchdog.inputs.environment as { variables: Record<string, string> }).variables).maintenanceWindow).toBe(
+        cfg.curation.maintenanceWindow,
+      );
     });
 
     it("turns on auto scaling, job and observability (consumer lag) metrics and continuous logs to its own group", () => {
@@ -286,10 +290,10 @@ export function curatedLayerAssertions(stage: string, cfg: StageConfig, scenario
   describe(`stage "${stage}": curated layer start after deploy`, () => {
     it("invokes the starter when the job definition changes; the starter may only read, start and stop that job", () => {
       const s = scenario();
-      const starter: RecordedResource = s.ofType(RESOURCE_TYPES.fn).find((f) => f.inputs.handler === "functions/glue-starter.handler")!;
+      const starter: RecordedResource = s.ofType(RESOURCE_TYPES.fn).find((f) => f.inputs.handler === glueStarterFunction.handler)!;
       expect(starter).toBeDefined();
       const job = jobOf(s);
-      expect((starter.inputs.environment as { variables: Record<string, string> }).variables.EVENTLAKE_GLUE_JOB_NAME).toBe(job.inputs.name);
+      expect(glueStarterFunction.readEnv((starter.inputs.environment as { variables: Record<string, string> }).variables).glueJobName).toBe(job.inputs.name);
       const invocation = s.one(RESOURCE_TYPES.invocation, "CurationStart");
       expect(invocation.inputs.functionName).toBe(starter.state.name);
       expect(Object.keys(invocation.inputs.triggers as Record<string, string>).sort()).toEqual(["assets", "definition"]);

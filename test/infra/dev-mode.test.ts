@@ -11,10 +11,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { curationRunsLocally, DEV_CURATOR_COMMAND } from "@eventlake/core/dev-mode";
 import { runStage, type Scenario } from "./harness";
 import { RESOURCE_TYPES as T } from "./resource-types";
+import { DEPLOY_VARIABLES } from "@eventlake/core/deploy-variables";
+import { LAKE_BUCKET, STAGE, STREAM_NAME } from "@eventlake/core/functions/variables";
 
 let s: Scenario;
 beforeAll(async () => {
-  s = await runStage("alice", { dev: true, env: { EVENTLAKE_ALARM_EMAIL: undefined, SST_SECRET_WriteKeys: undefined } });
+  s = await runStage("alice", { dev: true, env: { [DEPLOY_VARIABLES.alarmEmail]: undefined, SST_SECRET_WriteKeys: undefined } });
 }, 120_000);
 
 describe("sst dev on a personal stage", () => {
@@ -24,9 +26,9 @@ describe("sst dev on a personal stage", () => {
     const args = commands[0]!.args as { dev: Record<string, unknown>; environment: Record<string, string> };
     expect(args.dev).toEqual({ command: `${DEV_CURATOR_COMMAND} --stage alice`, autostart: true, title: "curator" });
     expect(args.environment).toEqual({
-      EVENTLAKE_STAGE: "alice",
-      EVENTLAKE_STREAM_NAME: s.one(T.stream, "Events").state.name,
-      EVENTLAKE_LAKE_BUCKET: s.one(T.bucket, "Lake").state.bucket,
+      [STAGE.name]: "alice",
+      [STREAM_NAME.name]: s.one(T.stream, "Events").state.name,
+      [LAKE_BUCKET.name]: s.one(T.bucket, "Lake").state.bucket,
       AWS_REGION: "us-east-1",
     });
   });

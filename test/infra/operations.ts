@@ -11,6 +11,9 @@ import { metricsNamespace, type StageConfig } from "@eventlake/core/stage-config
 import { policyOf, type PolicyStatement, type RecordedResource, type Scenario } from "./harness";
 import { grantLines } from "./iam-simulation";
 import { RESOURCE_TYPES, addCounts } from "./resource-types";
+import { SERVICE_NAME_VARIABLE } from "@eventlake/core/functions/define";
+import { autoscalerFunction } from "@eventlake/core/functions/autoscaler";
+import { watchdogFunction } from "@eventlake/core/functions/watchdog";
 
 /** Resources the autoscaler and the watchdog add to a stage, by type: per function, its role and the schedule's. */
 export const OPERATIONS_COUNTS: Readonly<Record<string, number>> = {
@@ -69,22 +72,23 @@ export function operationsAssertions(stage: string, cfg: StageConfig, scenario: 
   describe(`stage "${stage}": shard autoscaler`, () => {
     const a = scheduledFunction(scenario, "Autoscaler");
 
-    it("runs functions/autoscaler.ts on the stage's schedule with the scheduler's event, no retries (the next run plans again)", () => {
+    it(`runs ${autoscalerFunction.sourceFile} on the stage's schedule with the scheduler's event, no retries (the next run plans again)`, () => {
       a.checkSchedule(cfg.schedules.autoscaler, "autoscaler");
-      a.checkFunction("functions/autoscaler.handler", cfg);
+      a.checkFunction(autoscalerFunction.handler, cfg);
     });
 
     it("gets the stream, its state bucket, the alarm topic and the stage's rules and bounds through its environment", () => {
       const env = a.env();
       expect(env).toMatchObject({
-        EVENTLAKE_STAGE: stage,
-        EVENTLAKE_STREAM_NAME: stream().state.name,
-        EVENTLAKE_ASSETS_BUCKET: bucket("Assets").state.bucket,
-        EVENTLAKE_ALARM_TOPIC_ARN: topicArn(),
-        EVENTLAKE_METRICS_NAMESPACE: metricsNamespace(stage),
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
-        POWERTOOLS_SERVICE_NAME: "autoscaler",
+        [autoscalerFunction.env.stage.name]: stage,
+        [autoscalerFunction.env.streamName.name]: stream().state.name,
+        [autoscalerFunction.env.assetsBucket.name]: bucket("Assets").state.bucket,
+        [autoscalerFunction.env.alarmTopicArn.name]: topicArn(),
+        [autoscalerFunction.env.metricsNamespace.name]: metricsNamespace(stage),
+        [SERVICE_NAME_VARIABLE]: autoscalerFunction.service,
       });
+      // What the handler reads from it at cold start.
+      expect(autoscalerFunction.readEnv(env)).toMatchObject({ stage, streamName: stream().state.name, metricsNamespace: metricsNamespace(stage) });
       expect(parseAutoscalerConfig(env[AUTOSCALER_CONFIG_ENV], 300)).toEqual({
         settings: cfg.autoscaler,
         bounds: { minShards: cfg.stream.minShards, maxShards: cfg.stream.maxShards },
@@ -115,18 +119,18 @@ export function operationsAssertions(stage: string, cfg: StageConfig, scenario: 
     const w = scheduledFunction(scenario, "Watchdog");
     const job = () => scenario().one("aws:glue/job:Job", "CurationJob");
 
-    it("runs functions/watchdog.ts on the stage's schedule with the scheduler's event", () => {
+    it(`runs ${watchdogFunction.sourceFile} on the stage's schedule with the scheduler's event`, () => {
       w.checkSchedule(cfg.schedules.watchdog, "watchdog");
-      w.checkFunction("functions/watchdog.handler", cfg);
+      w.checkFunction(watchdogFunction.handler, cfg);
     });
 
     it("watches the curation job, knows its own schedule, and may only read the job's runs, start it and notify", () => {
       expect(w.env()).toMatchObject({
-        EVENTLAKE_STAGE: stage,
-        EVENTLAKE_GLUE_JOB_NAME: job().inputs.name,
-        EVENTLAKE_ALARM_TOPIC_ARN: topicArn(),
-        EVENTLAKE_SCHEDULE: cfg.schedules.watchdog,
-        POWERTOOLS_SERVICE_NAME: "watchdog",
+        [watchdogFunction.env.stage.name]: stage,
+        [watchdogFunction.env.glueJobName.name]: job().inputs.name,
+        [watchdogFunction.env.alarmTopicArn.name]: topicArn(),
+        [watchdogFunction.env.schedule.name]: cfg.schedules.watchdog,
+        [SERVICE_NAME_VARIABLE]: watchdogFunction.service,
       });
       expect(grantLines(w.statements() as PolicyStatement[])).toEqual(
         // The job's ARN as IAM sees it, from its name (the mock's job ARN is not in that form).

@@ -5,12 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { stageConfig } from "@eventlake/core/stage-config";
 import { stageSuite } from "./stage-suite";
+import { DEPLOY_VARIABLES } from "@eventlake/core/deploy-variables";
 
 const alarmEmail = "oncall@example.com";
 
 stageSuite(
   "prod",
-  { env: { EVENTLAKE_ALARM_EMAIL: alarmEmail, SST_SECRET_WriteKeys: JSON.stringify({ web: "0".repeat(64) }) } },
+  { env: { [DEPLOY_VARIABLES.alarmEmail]: alarmEmail, SST_SECRET_WriteKeys: JSON.stringify({ web: "0".repeat(64) }) } },
   { alarmEmail },
 );
 

@@ -10,6 +10,8 @@ import { LAKE_PREFIXES, type StageConfig } from "@eventlake/core/stage-config";
 import { ACCOUNT, policyOf, type RecordedResource, type Scenario } from "./harness";
 import { grantLines } from "./iam-simulation";
 import { RESOURCE_TYPES, addCounts } from "./resource-types";
+import { SERVICE_NAME_VARIABLE } from "@eventlake/core/functions/define";
+import { firehoseTransformFunction } from "@eventlake/core/functions/firehose-transform";
 
 /** Resources the raw archive adds to a stage, by type (stageSuite adds them to its inventory). */
 export const RAW_ARCHIVE_COUNTS: Readonly<Record<string, number>> = {
@@ -105,17 +107,18 @@ export function rawArchiveAssertions(stage: string, cfg: StageConfig, scenario: 
       expect(s3.cloudwatchLoggingOptions).toEqual({ enabled: true, logGroupName: group.state.name, logStreamName: RAW_ARCHIVE.logStreamName });
     });
 
-    it("runs the transform function from functions/firehose-transform.ts within Firehose's 5 minutes", () => {
+    it(`runs the transform function from ${firehoseTransformFunction.sourceFile} within Firehose's 5 minutes`, () => {
       const fn = transformOf(scenario());
       expect(fn.inputs).toMatchObject({
-        handler: "functions/firehose-transform.handler",
+        handler: firehoseTransformFunction.handler,
         runtime: "nodejs22.x",
         memorySize: cfg.rawArchive.transformMemoryMb,
         timeout: cfg.rawArchive.transformTimeoutSeconds,
       });
       expect(fn.inputs.timeout as number).toBeLessThanOrEqual(FIREHOSE.maxTransformTimeoutSeconds);
       const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
-      expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: "firehose-transform", POWERTOOLS_METRICS_NAMESPACE: `eventlake/${stage}`, POWERTOOLS_LOGGER_LOG_EVENT: "false" });
+      expect(env).toMatchObject({ [SERVICE_NAME_VARIABLE]: firehoseTransformFunction.service });
+      expect(firehoseTransformFunction.readEnv(env)).toMatchObject({ metricsNamespace: `eventlake/${stage}`, logEvent: "false" });
     });
   });
 

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STAGES, stageConfig, validateStageConfig, type StageConfig } from "@eventlake/core/stage-config";
 import { PLATFORM, ROOT } from "./harness";
+import { DEPLOY_VARIABLES as V } from "@eventlake/core/deploy-variables";
 
 interface StageModule {
   resolveStage(name: string, env: Record<string, string | undefined>): { name: string; config: StageConfig; alarmEmail?: string; production: boolean };
@@ -41,23 +42,23 @@ describe("stage settings", () => {
     expect(problems.join("\n")).toMatch(/reservedConcurrency/);
   });
 
-  it("requires an alarm email to deploy production, taken from EVENTLAKE_ALARM_EMAIL", async () => {
+  it(`requires an alarm email to deploy production, taken from ${V.alarmEmail}`, async () => {
     const { resolveStage } = await loadStageModule();
-    expect(() => resolveStage("prod", {})).toThrow(/EVENTLAKE_ALARM_EMAIL/);
-    expect(resolveStage("prod", { EVENTLAKE_ALARM_EMAIL: "ops@example.com" })).toMatchObject({ alarmEmail: "ops@example.com", production: true });
+    expect(() => resolveStage("prod", {})).toThrow(V.alarmEmail);
+    expect(resolveStage("prod", { [V.alarmEmail]: "ops@example.com" })).toMatchObject({ alarmEmail: "ops@example.com", production: true });
     expect(resolveStage("alice", {})).toMatchObject({ alarmEmail: undefined, production: false });
-    expect(() => resolveStage("dev", { EVENTLAKE_ALARM_EMAIL: "not-an-address" })).toThrow(/alarms.email/);
+    expect(() => resolveStage("dev", { [V.alarmEmail]: "not-an-address" })).toThrow(/alarms.email/);
   });
 });
 
 describe("stage names", () => {
   it("refuses names that are not lowercase, with the name to use, before anything is declared", async () => {
     const { resolveStage } = await loadStageModule();
-    expect(() => resolveStage("Prod", { EVENTLAKE_ALARM_EMAIL: "ops@example.com" })).toThrow(/stage name "Prod" is not allowed.*Use "prod" \(a production stage\)/);
+    expect(() => resolveStage("Prod", { [V.alarmEmail]: "ops@example.com" })).toThrow(/stage name "Prod" is not allowed.*Use "prod" \(a production stage\)/);
     expect(() => resolveStage("Alice", {})).toThrow(/Use "alice"/);
     for (const bad of ["prod_eu", "-dev", "dev-", "1dev", "", "a".repeat(41)]) expect(() => resolveStage(bad, {}), bad).toThrow(/is not allowed/);
-    expect(resolveStage("prod-eu", { EVENTLAKE_ALARM_EMAIL: "ops@example.com" })).toMatchObject({ production: true });
-    expect(() => resolveStage("prod-eu", {})).toThrow(/EVENTLAKE_ALARM_EMAIL/);
+    expect(resolveStage("prod-eu", { [V.alarmEmail]: "ops@example.com" })).toMatchObject({ production: true });
+    expect(() => resolveStage("prod-eu", {})).toThrow(V.alarmEmail);
   });
 
   it("the SST app refuses it too (app() runs before run())", () => {
@@ -69,7 +70,7 @@ describe("stage names", () => {
 });
 
 describe("reserved concurrency: opt-in at deploy time, within the account's quota", () => {
-  const email = { EVENTLAKE_ALARM_EMAIL: "ops@example.com" };
+  const email = { [V.alarmEmail]: "ops@example.com" };
   it("reserves nothing unless asked", async () => {
     const { resolveStage } = await loadStageModule();
     expect(resolveStage("prod", email).config.ingest.reservedConcurrency).toBeUndefined();
@@ -77,16 +78,16 @@ describe("reserved concurrency: opt-in at deploy time, within the account's quot
 
   it("needs the account's quota and leaves Lambda's 100 unreserved executions", async () => {
     const { resolveStage } = await loadStageModule();
-    expect(() => resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "200" })).toThrow(/EVENTLAKE_ACCOUNT_CONCURRENCY/);
+    expect(() => resolveStage("prod", { ...email, [V.ingestReservedConcurrency]: "200" })).toThrow(V.accountConcurrency);
     // A new account's quota of 10: nothing can be reserved.
-    expect(() => resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "5", EVENTLAKE_ACCOUNT_CONCURRENCY: "10" })).toThrow(
+    expect(() => resolveStage("prod", { ...email, [V.ingestReservedConcurrency]: "5", [V.accountConcurrency]: "10" })).toThrow(
       /leaves 5 unreserved; Lambda requires at least 100: reserve at most 0/,
     );
     expect(() =>
-      resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "200", EVENTLAKE_ACCOUNT_CONCURRENCY: "1000", EVENTLAKE_ACCOUNT_RESERVED_CONCURRENCY: "750" }),
+      resolveStage("prod", { ...email, [V.ingestReservedConcurrency]: "200", [V.accountConcurrency]: "1000", [V.accountReservedConcurrency]: "750" }),
     ).toThrow(/\(750 already reserved\) leaves 50 unreserved.*reserve at most 150/);
-    expect(() => resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "two", EVENTLAKE_ACCOUNT_CONCURRENCY: "1000" })).toThrow(/reservedConcurrency must be an integer/);
-    const ok = resolveStage("prod", { ...email, EVENTLAKE_INGEST_RESERVED_CONCURRENCY: "900", EVENTLAKE_ACCOUNT_CONCURRENCY: "1000" });
+    expect(() => resolveStage("prod", { ...email, [V.ingestReservedConcurrency]: "two", [V.accountConcurrency]: "1000" })).toThrow(/reservedConcurrency must be an integer/);
+    const ok = resolveStage("prod", { ...email, [V.ingestReservedConcurrency]: "900", [V.accountConcurrency]: "1000" });
     expect(ok.config.ingest.reservedConcurrency).toBe(900);
   });
 

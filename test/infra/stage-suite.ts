@@ -17,6 +17,8 @@ import { RESOURCE_TYPES } from "./resource-types";
 import { cliOutputsAssertions } from "./cli-outputs";
 import { roleCallAssertions } from "./role-calls";
 import { grantLines } from "./iam-simulation";
+import { SERVICE_NAME_VARIABLE } from "@eventlake/core/functions/define";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 
 export const EXPECTED_ROUTES = [
   "POST /v1/track",
@@ -253,7 +255,7 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
   describe(`stage "${stage}": ingest function`, () => {
     it("pins the runtime and sizes memory and timeout from the stage (within API Gateway's 30 s)", () => {
       expect(fn.inputs.runtime).toBe("nodejs22.x");
-      expect(fn.inputs.handler).toBe("functions/ingest.handler");
+      expect(fn.inputs.handler).toBe(ingestFunction.handler);
       expect(fn.inputs.memorySize).toBe(cfg.ingest.memoryMb);
       expect(fn.inputs.timeout).toBe(cfg.ingest.timeoutSeconds);
       expect(fn.inputs.timeout as number).toBeLessThan(30);
@@ -264,16 +266,20 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
     it("gets names through its environment contract", () => {
       const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
       expect(env).toMatchObject({
-        EVENTLAKE_STREAM_NAME: stream.state.name,
-        EVENTLAKE_LAKE_BUCKET: lakeBucket.state.bucket,
-        EVENTLAKE_FALLBACK_PREFIX: LAKE_PREFIXES.fallback,
-        EVENTLAKE_SCHEMA_DIR: "schemas",
-        EVENTLAKE_METRICS_NAMESPACE: `eventlake/${stage}`,
-        POWERTOOLS_SERVICE_NAME: "ingest",
-        POWERTOOLS_METRICS_NAMESPACE: `eventlake/${stage}`,
-        POWERTOOLS_LOG_LEVEL: cfg.ingest.logLevel,
-        POWERTOOLS_LOGGER_SAMPLE_RATE: String(cfg.ingest.debugSampleRate),
-        POWERTOOLS_LOGGER_LOG_EVENT: "false",
+        [SERVICE_NAME_VARIABLE]: ingestFunction.service,
+      });
+      // What the handler reads from it at cold start (the schema's names, the stage's values).
+      expect(ingestFunction.readEnv(env)).toMatchObject({
+        streamName: stream.state.name,
+        lakeBucket: lakeBucket.state.bucket,
+        fallbackPrefix: LAKE_PREFIXES.fallback,
+        schemaDir: "schemas",
+        metricsNamespace: `eventlake/${stage}`,
+        logLevel: cfg.ingest.logLevel,
+        logSampleRate: String(cfg.ingest.debugSampleRate),
+        logEvent: "false",
+        // On AWS the write keys come from the linked secret, never from the environment.
+        writeKeys: undefined,
       });
       // Secret values never sit in the environment: SST ships linked values encrypted (resource.enc, SST_KEY).
       expect(Object.keys(env).filter((k) => k.startsWith("SST_RESOURCE_") && k !== "SST_RESOURCE_App")).toEqual([]);
@@ -281,9 +287,9 @@ export function stageSuite(stage: string, options: RunStageOptions, expectations
     });
 
     it("ships the schema registry and links only the WriteKeys secret (no data resource)", () => {
-      const build = s.builds.find((b) => b.handler === "functions/ingest.handler")!;
+      const build = s.builds.find((b) => b.handler === ingestFunction.handler)!;
       expect(build).toBeDefined();
-      expect(build.handler).toBe("functions/ingest.handler");
+      expect(build.handler).toBe(ingestFunction.handler);
       expect(build.copyFiles.map((c) => ({ to: c.to, isDir: c.isDir, from: c.from.replace(/\\/g, "/").split("/").pop() }))).toEqual([
         { from: "schemas", to: "schemas", isDir: true },
       ]);

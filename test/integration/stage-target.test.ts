@@ -15,6 +15,7 @@ import { startLocalS3 } from "@eventlake/emulators/s3/server";
 import { startLocalJobService } from "@eventlake/local/scheduler/local-jobs";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir";
+import { LOCAL_VARIABLES } from "@eventlake/local/local-config";
 
 const CLI = join(import.meta.dirname, "../../packages/local/bin/eventlake.js");
 const tmp = tempDir("stage-target");
@@ -37,7 +38,7 @@ function noCredentialsEnv(): NodeJS.ProcessEnv {
   for (const key of Object.keys(env)) {
     if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|CONTAINER_CREDENTIALS_\w+|CONTAINER_AUTHORIZATION_TOKEN)$/.test(key)) delete env[key];
   }
-  delete env.EVENTLAKE_WRITE_KEY;
+  delete env[LOCAL_VARIABLES.writeKey];
   return env;
 }
 
@@ -77,7 +78,7 @@ describe("--stage from SST's outputs", () => {
     const file = join(tmp.dir, "alice-outputs.json");
     writeFileSync(file, JSON.stringify(outputs("alice")));
     const run = await cli(["smoke", "--stage", "alice", "--outputs", file]);
-    expectOneLine(run, "smoke", /no write key for stage "alice": pass --write-key <key> or set EVENTLAKE_WRITE_KEY/);
+    expectOneLine(run, "smoke", new RegExp(`no write key for stage "alice": pass --write-key <key> or set ${LOCAL_VARIABLES.writeKey}`));
   }, 60_000);
 
   it("no AWS credentials: the SDK's default chain finds none, nothing is sent", async () => {

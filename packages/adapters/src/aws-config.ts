@@ -9,17 +9,45 @@ export interface AwsTarget {
   /** e.g. http://127.0.0.1:4567 for a local stand-in; undefined on AWS. */
   endpoint?: string;
   /**
-   * Locally: the role the caller runs as (e.g. "Autoscaler"), sent as the access key id so the local S3 stand-in
-   * applies that role's grants (packages/emulators/src/s3/access.ts). Unset: the stand-ins' default (no IAM).
+   * With an endpoint override: the access key id to sign with. The local runtime gives each function its role's name
+   * (e.g. "Autoscaler") as AWS_ACCESS_KEY_ID, and the local S3 stand-in applies that role's grants
+   * (packages/emulators/src/s3/access.ts). Unset: "local", the stand-ins' default (no IAM).
    */
   identity?: string;
 }
 
+/**
+ * Endpoint overrides, by service: unset on AWS; set by the local runtime (and tests, and the stage commands pointed at
+ * stand-ins) to send a client's calls to a stand-in. Named here once; callers build them with `targetEnv`.
+ */
+export const ENDPOINT_VARIABLES = {
+  KINESIS: "EVENTLAKE_KINESIS_ENDPOINT",
+  S3: "EVENTLAKE_S3_ENDPOINT",
+  GLUE: "EVENTLAKE_GLUE_ENDPOINT",
+  CLOUDWATCH: "EVENTLAKE_CLOUDWATCH_ENDPOINT",
+  SNS: "EVENTLAKE_SNS_ENDPOINT",
+} as const;
+export type AwsService = keyof typeof ENDPOINT_VARIABLES;
+
+/**
+ * The environment that points clients at stand-ins: endpoint overrides by service, and the caller's role as its
+ * credentials (the standard AWS variables: no variable of its own, so no production module reads a local one).
+ */
+export function targetEnv(endpoints: Partial<Record<AwsService, string>>, identity?: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [service, endpoint] of Object.entries(endpoints) as [AwsService, string | undefined][]) {
+    if (endpoint) env[ENDPOINT_VARIABLES[service]] = endpoint;
+  }
+  if (identity) Object.assign(env, { AWS_ACCESS_KEY_ID: identity, AWS_SECRET_ACCESS_KEY: "local" });
+  return env;
+}
+
 /** Reads the target from the environment the same way on AWS and locally. */
-export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: "KINESIS" | "S3" | "GLUE" | "CLOUDWATCH" | "SNS"): AwsTarget {
+export function awsTargetFromEnv(env: NodeJS.ProcessEnv, service: AwsService): AwsTarget {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
-  const endpoint = env[`EVENTLAKE_${service}_ENDPOINT`] || undefined;
-  const identity = env.EVENTLAKE_LOCAL_IDENTITY || undefined;
+  const endpoint = env[ENDPOINT_VARIABLES[service]] || undefined;
+  // Only with an endpoint override: on AWS the SDK's default chain reads the role's credentials itself.
+  const identity = env.AWS_ACCESS_KEY_ID || undefined;
   if (!endpoint) return { region };
   return identity ? { region, endpoint, identity } : { region, endpoint };
 }

@@ -14,6 +14,7 @@ import { API_GATEWAY, FIREHOSE } from "./limits";
 import { parseMaintenanceWindow } from "./watchdog/maintenance";
 import type { LogRetentionDays } from "./log-retention";
 import { parseScheduleExpression, typicalIntervalMs } from "./schedule";
+import { DEPLOY_VARIABLES } from "./deploy-variables";
 
 /**
  * The transform's processor buffer: the largest one whose worst-case invocation request (smallest records with the
@@ -571,12 +572,12 @@ export function reservedConcurrencyProblems(reserved: number, account: { concurr
   if (!Number.isInteger(reserved) || reserved < 1) return ["ingest.reservedConcurrency must be an integer >= 1 (0 would disable the function)"];
   if (account.concurrency === undefined) {
     return [
-      "reserving concurrency needs the account's concurrency quota: set EVENTLAKE_ACCOUNT_CONCURRENCY to AccountLimit.ConcurrentExecutions of `aws lambda get-account-settings`",
+      `reserving concurrency needs the account's concurrency quota: set ${DEPLOY_VARIABLES.accountConcurrency} to AccountLimit.ConcurrentExecutions of \`aws lambda get-account-settings\``,
     ];
   }
-  if (!Number.isInteger(account.concurrency) || account.concurrency < 1) return ["EVENTLAKE_ACCOUNT_CONCURRENCY must be an integer >= 1"];
+  if (!Number.isInteger(account.concurrency) || account.concurrency < 1) return [`${DEPLOY_VARIABLES.accountConcurrency} must be an integer >= 1`];
   const others = account.reservedByOthers ?? 0;
-  if (!Number.isInteger(others) || others < 0) return ["EVENTLAKE_ACCOUNT_RESERVED_CONCURRENCY must be an integer >= 0"];
+  if (!Number.isInteger(others) || others < 0) return [`${DEPLOY_VARIABLES.accountReservedConcurrency} must be an integer >= 0`];
   const left = account.concurrency - others - reserved;
   if (left < LAMBDA_MIN_UNRESERVED_CONCURRENCY) {
     return [

@@ -86,7 +86,7 @@ describe("alarm catalog", () => {
     expect(only("raw-delivery-freshness")[0]).toMatchObject({ namespace: "AWS/Firehose", metricName: "DeliveryToS3.DataFreshness", dimensions: { DeliveryStreamName: { resource: "deliveryStream" } } });
     expect(only("curated-consumer-lag")[0]).toMatchObject({ namespace: "Glue", metricName: "glue.driver.streaming.maxConsumerLagInMs", dimensions: { JobRunId: "ALL", Type: "gauge" } });
     expect(only("ingest-fallback-spills")).toEqual([{ namespace: metricsNamespace("prod"), metricName: CUSTOM_METRICS.ingest.recordsSpilled, statistic: "Sum", dimensions: { service: "ingest" } }]);
-    expect(only("curated-job-not-running")[0]).toMatchObject({ metricName: "JobNotRunning", dimensions: { service: "watchdog" } });
+    expect(only("curated-job-not-running")[0]).toMatchObject({ metricName: CUSTOM_METRICS.watchdog.jobNotRunning, dimensions: { service: "watchdog" } });
     // A silent watchdog notifies (INSUFFICIENT_DATA), but a fresh deploy (no data yet, no transition) does not.
     expect(byId.get("curated-job-not-running")).toMatchObject({ treatMissingData: "missing", notifyOnInsufficientData: true });
     expect(alarmResources(byId.get("curated-job-not-running")!)).toEqual(["function:watchdog"]);
@@ -98,7 +98,7 @@ describe("alarm catalog", () => {
     expect(def.signal.kind).toBe("ratio");
     if (def.signal.kind !== "ratio") return;
     // m0 = EventsQuarantined, m1 = EventsCurated (metricRefs dedupes the repeated EventsQuarantined).
-    expect(metricRefs(def.signal).map((r) => r.metricName)).toEqual(["EventsQuarantined", "EventsCurated"]);
+    expect(metricRefs(def.signal).map((r) => r.metricName)).toEqual([CUSTOM_METRICS.curation.eventsQuarantined, CUSTOM_METRICS.curation.eventsCurated]);
     expect(ratioExpression(def.signal)).toBe("IF((FILL(m1,0)+FILL(m0,0)) > 0, (FILL(m0,0))/(FILL(m1,0)+FILL(m0,0)))");
   });
 

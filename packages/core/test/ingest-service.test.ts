@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { authenticate, hashWriteKey, parseWriteKeySecret, writeKeyFromAuthorization } from "../src/ingest/auth";
 import { decodeBody } from "../src/ingest/body";
-import { DEFAULT_INGEST_CONFIG, ingestConfigFromEnv } from "../src/ingest/config";
+import { DEFAULT_INGEST_CONFIG, ingestConfigFromEnv, ingestLimitVariable } from "../src/ingest/config";
 import { RequestRejected } from "../src/ingest/reasons";
 import { parseRequestBody } from "../src/ingest/request";
 import { createSchemaRegistry } from "../src/ingest/schema-registry";
@@ -81,12 +81,12 @@ describe("decodeBody", () => {
 
 describe("config", () => {
   it("reads overrides from the environment and rejects nonsense", () => {
-    expect(ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_BATCH_EVENTS: "10" }).maxBatchEvents).toBe(10);
-    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_EVENT_BYTES: "lots" })).toThrow(/EVENTLAKE_INGEST_MAX_EVENT_BYTES/);
+    expect(ingestConfigFromEnv({ [ingestLimitVariable("maxBatchEvents")]: "10" }).maxBatchEvents).toBe(10);
+    expect(() => ingestConfigFromEnv({ [ingestLimitVariable("maxEventBytes")]: "lots" })).toThrow(ingestLimitVariable("maxEventBytes"));
     // Time bounds may be stricter than the curation contract's, never looser (accepted must mean curated).
-    expect(ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS: "60000" }).maxFutureSkewMs).toBe(60_000);
-    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS: String(2 * 86_400_000) })).toThrow(/curation contract/);
-    expect(() => ingestConfigFromEnv({ EVENTLAKE_INGEST_TIMESTAMP_FLOOR_MS: "0" })).toThrow(/curation contract/);
+    expect(ingestConfigFromEnv({ [ingestLimitVariable("maxFutureSkewMs")]: "60000" }).maxFutureSkewMs).toBe(60_000);
+    expect(() => ingestConfigFromEnv({ [ingestLimitVariable("maxFutureSkewMs")]: String(2 * 86_400_000) })).toThrow(/curation contract/);
+    expect(() => ingestConfigFromEnv({ [ingestLimitVariable("timestampFloorMs")]: "0" })).toThrow(/curation contract/);
   });
 });
 

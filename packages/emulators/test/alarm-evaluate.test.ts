@@ -3,8 +3,9 @@ import { alarmCatalog, type AlarmDefinition } from "@eventlake/core/alarms/catal
 import { alarmQueries, evaluateAlarm, evaluationWindow, signalValues } from "@eventlake/emulators/alarms/evaluate";
 import { notificationLines } from "@eventlake/core/alarms/notification";
 import { formatEmfLine, parseEmfLine } from "@eventlake/emulators/metrics/emf";
-import { singleValue } from "../src/metrics/stat-set";
+import { singleValue } from "@eventlake/emulators/metrics/stat-set";
 import { MetricSeriesStore } from "@eventlake/emulators/metrics/series-store";
+import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
 
 const catalog = alarmCatalog("prod");
 const entry = (id: string) => catalog.find((d) => d.id === id)!;
@@ -17,8 +18,8 @@ const POWERTOOLS_LINE =
 describe("EMF", () => {
   it("reads Powertools' lines and ignores everything else", () => {
     expect(parseEmfLine(POWERTOOLS_LINE)).toEqual([
-      { metric: { namespace: "eventlake/local", metricName: "Requests", dimensions: { service: "ingest" } }, timestampMs: 1795662224113, set: singleValue(1), unit: "Count" },
-      { metric: { namespace: "eventlake/local", metricName: "RecordsSpilled", dimensions: { service: "ingest" } }, timestampMs: 1795662224113, set: singleValue(3), unit: "Count" },
+      { metric: { namespace: "eventlake/local", metricName: CUSTOM_METRICS.ingest.requests, dimensions: { service: "ingest" } }, timestampMs: 1795662224113, set: singleValue(1), unit: "Count" },
+      { metric: { namespace: "eventlake/local", metricName: CUSTOM_METRICS.ingest.recordsSpilled, dimensions: { service: "ingest" } }, timestampMs: 1795662224113, set: singleValue(3), unit: "Count" },
     ]);
     for (const junk of ['{"level":"INFO","message":"ingest request"}', "not json", '{"_aws":{"Timestamp":"x"}}', '{"_aws":', ""]) expect(parseEmfLine(junk)).toEqual([]);
     // Several samples of one metric; a dimension without a value drops that dimension set only.
@@ -90,10 +91,10 @@ describe("alarm evaluation (CloudWatch rules)", () => {
     const metric = (metricName: string) => ({ namespace: "eventlake/prod", metricName, dimensions: { service: "curation" } });
     const window = evaluationWindow(T0 + 900_000, 300, 3);
     // Period 1: 98 curated, 2 quarantined (0.02); period 2: only quarantined rows (1.0); period 3: nothing.
-    store.add(metric("EventsCurated"), window.periodStarts[0]! + 5_000, singleValue(90));
-    store.add(metric("EventsCurated"), window.periodStarts[0]! + 65_000, singleValue(8));
-    store.add(metric("EventsQuarantined"), window.periodStarts[0]! + 5_000, singleValue(2));
-    store.add(metric("EventsQuarantined"), window.periodStarts[1]! + 5_000, singleValue(4));
+    store.add(metric(CUSTOM_METRICS.curation.eventsCurated), window.periodStarts[0]! + 5_000, singleValue(90));
+    store.add(metric(CUSTOM_METRICS.curation.eventsCurated), window.periodStarts[0]! + 65_000, singleValue(8));
+    store.add(metric(CUSTOM_METRICS.curation.eventsQuarantined), window.periodStarts[0]! + 5_000, singleValue(2));
+    store.add(metric(CUSTOM_METRICS.curation.eventsQuarantined), window.periodStarts[1]! + 5_000, singleValue(4));
     const queries = alarmQueries(def, () => undefined)!;
     const results = store.query(queries, window.startMs, window.endMs);
     const perPeriod = signalValues(def, results, window.periodStarts);

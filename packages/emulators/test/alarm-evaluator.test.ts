@@ -11,6 +11,7 @@ import { MetricSeriesStore } from "@eventlake/emulators/metrics/series-store";
 import { stageConfig } from "@eventlake/core/stage-config";
 import { LocalAlarmEvaluator } from "@eventlake/emulators/alarms/evaluator";
 import { tempDir } from "../../../test/helpers/temp-dir";
+import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
 
 const tmp = tempDir("alarm-evaluator");
 afterAll(() => tmp.remove());
@@ -26,7 +27,7 @@ describe("local alarm evaluator", () => {
   const evaluator = () =>
     new LocalAlarmEvaluator({ dataDir: tmp.dir, stageName: "local", stage: stageConfig("local"), streamName: "eventlake-local", functionNames: () => functions, metrics: store });
   const jobNotRunning = (atMs: number, value: number) =>
-    store.add({ namespace: "eventlake/local", metricName: "JobNotRunning", dimensions: { service: "watchdog" } }, atMs, singleValue(value));
+    store.add({ namespace: "eventlake/local", metricName: CUSTOM_METRICS.watchdog.jobNotRunning, dimensions: { service: "watchdog" } }, atMs, singleValue(value));
 
   it("evaluates what runs here, announces a silent watchdog but not a fresh one, and keeps states across restarts", async () => {
     let e = evaluator();

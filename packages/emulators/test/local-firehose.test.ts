@@ -23,6 +23,7 @@ import { startLocalKinesis, type LocalKinesis } from "../src/kinesis";
 import { LocalLambda } from "../src/lambda/local-lambda";
 import { startLocalS3, type LocalS3 } from "../src/s3/server";
 import type { ProcessingFailedDocument } from "@eventlake/emulators/firehose/error-output";
+import { INVOCATIONS_LOG_VARIABLE } from "../../../test/fixtures/firehose/misbehaving-transform";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const REGION = "us-east-1";
@@ -40,7 +41,7 @@ const lambda = (timeoutMs: number) =>
   new LocalLambda({
     functionName: `eventlake-test-misbehaving-${timeoutMs}`,
     handlerFile: join(ROOT, "test", "fixtures", "firehose", "misbehaving-transform.ts"),
-    env: { EVENTLAKE_TEST_INVOCATIONS_LOG: invocationsLog, PATH: process.env.PATH ?? "" },
+    env: { [INVOCATIONS_LOG_VARIABLE]: invocationsLog, PATH: process.env.PATH ?? "" },
     timeoutMs,
     region: REGION,
   });

@@ -1,4 +1,4 @@
-import type { LocalComponent } from "./runtime";
+import type { LocalComponent } from "./pipeline-context";
 import { rawArchiveComponent } from "./firehose";
 import { curatorComponent } from "./curator";
 import { localAlarmsComponent } from "./alarms";
@@ -7,7 +7,7 @@ import { schedulerComponent, supervisedJob } from "./scheduler";
 
 /**
  * The parts of the local pipeline after the ingest path, in data-flow order (raw archive, curated layer,
- * scheduler, alarms). Each issue that adds a stage of the pipeline registers its local component here.
+ * scheduler, alarms). A new stage of the pipeline registers its local component here.
  */
 export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
   rawArchiveComponent(),

@@ -31,8 +31,20 @@ export const LOCAL_ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:eventla
 export const LOCAL_SOURCE_ID = "local";
 export const LOCAL_REGION = "us-east-1";
 
+/** Variables of the local tools (the CLI, the curator), never read by a deployed function; named here once. */
+export const LOCAL_VARIABLES = {
+  /** The CLI's data directory (default .eventlake). */
+  dataDir: "EVENTLAKE_DATA_DIR",
+  /** The write key `eventlake send` and `eventlake smoke` use. */
+  writeKey: "EVENTLAKE_WRITE_KEY",
+  /** The local curator's batch window, in ms (tests and the proof shorten it). */
+  curatorWindowMs: "EVENTLAKE_CURATOR_WINDOW_MS",
+  /** Tests only: `<point>:<batch>` at which the local curator kills itself. */
+  curatorCrashAt: "EVENTLAKE_CURATOR_CRASH_AT",
+} as const;
+
 export function resolveDataDir(option: string | undefined): string {
-  return resolve(option ?? process.env.EVENTLAKE_DATA_DIR ?? DEFAULT_DATA_DIR);
+  return resolve(option ?? process.env[LOCAL_VARIABLES.dataDir] ?? DEFAULT_DATA_DIR);
 }
 
 /** Writes a file so readers never see it half-written. */

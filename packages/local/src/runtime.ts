@@ -1,11 +1,12 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { clientConfig } from "@eventlake/adapters/aws-config";
+import { clientConfig, targetEnv } from "@eventlake/adapters/aws-config";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 import { hashWriteKey } from "@eventlake/core/ingest/auth";
-import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
+import { LAKE_PREFIXES, metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { startLocalHttpApi, type LocalHttpApi } from "@eventlake/emulators/api-gateway";
 import { corsConfiguration } from "@eventlake/core/ingest/cors";
@@ -26,23 +27,14 @@ import {
 import { functionCallers } from "@eventlake/emulators/s3/access";
 import { startLocalS3 } from "@eventlake/emulators/s3/server";
 import { autoscalerStateKey } from "@eventlake/core/autoscaler/state";
-import type { FunctionId } from "@eventlake/core/aws-calls/functions";
 import { LOCAL_COMPONENTS } from "./components";
 import { faultCountsPath, faultPlanProblems, injectFaults, type FaultPlan } from "./fault-plan";
+import { StreamSampler, streamSamplesDir } from "./metrics/stream-sampler";
+import type { LocalComponent, PipelineContext } from "./pipeline-context";
+
+export type { LocalComponent, LocalFunctionOptions, PipelineContext } from "./pipeline-context";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-/**
- * The role each local function runs as (packages/core/src/aws-calls/functions.ts): it signs its calls to the
- * stand-ins with that name, and the S3 stand-in applies the role's ListBucket grants (./s3/access.ts).
- */
-export const LOCAL_FUNCTION_ROLES: Readonly<Record<string, FunctionId>> = {
-  ingest: "Ingest",
-  "firehose-transform": "RawTransform",
-  autoscaler: "Autoscaler",
-  compactor: "Compactor",
-  watchdog: "Watchdog",
-};
 
 /** The local names of what the call lists' templates name. */
 export const LOCAL_ARN_VALUES = {
@@ -65,6 +57,8 @@ export interface LocalPipelineOptions {
   apiThrottling?: boolean;
   /** Extra environment for the functions (tests use it to tune limits). */
   functionEnv?: Record<string, string>;
+  /** How often the stream's counters are sampled for the autoscaler and the alarms (default 1 s). */
+  streamSampleIntervalMs?: number;
   /** Faults to inject into the stand-ins (tests and `eventlake prove`); none by default. */
   faults?: FaultPlan;
   /** Where runtime messages go (not the functions' logs, which go to <dataDir>/logs/). */
@@ -75,36 +69,6 @@ export interface LocalPipeline {
   info: LocalInfo;
   dataDir: string;
   close(): Promise<void>;
-}
-
-/** What every local component gets: where things are, the stage settings, and a way to run functions. */
-export interface PipelineContext {
-  dataDir: string;
-  stage: ReturnType<typeof stageConfig>;
-  region: string;
-  streamName: string;
-  bucket: string;
-  kinesisEndpoint: string;
-  s3Endpoint: string;
-  /** The repository root (handler files are resolved from it). */
-  repoRoot: string;
-  /** Runtime messages (not function logs). */
-  log: (line: string) => void;
-  /**
-   * A Lambda function from its handler file, run in its own sandbox with the environment the stacks would give it
-   * (plus the local endpoints); its output goes to <dataDir>/logs/functions.log.
-   */
-  createFunction(options: { name: string; handler: string; env?: Record<string, string>; timeoutSeconds: number; memoryMb?: number }): LocalLambda;
-  /** Every function created so far (the ingest function and the components'), e.g. for their metrics. */
-  functions(): readonly LocalLambda[];
-  /** Adds a component's endpoint to what the pipeline publishes in local.json (for the CLI in other processes). */
-  publish?(endpoints: Pick<LocalInfo, "glueEndpoint">): void;
-}
-
-/** A part of the local pipeline started after the ingest path (Firehose, curator, scheduler ...). */
-export interface LocalComponent {
-  name: string;
-  start(ctx: PipelineContext): Promise<{ close(): Promise<void> }>;
 }
 
 async function ensureStream(client: KinesisClient, shards: number) {
@@ -168,6 +132,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
     kinesisClient.destroy();
     s3Client.destroy();
 
+    // The stream's counters over time, the one local path both the autoscaler and the alarms read.
+    const sampler = new StreamSampler({
+      kinesisDir: join(dataDir, "kinesis"),
+      samplesDir: streamSamplesDir(dataDir),
+      streamName: LOCAL_STREAM_NAME,
+      intervalMs: options.streamSampleIntervalMs ?? 1_000,
+      log,
+    });
+    sampler.start();
+    closers.push(() => sampler.close());
+
     const writeKey = localWriteKey(dataDir);
     const functionLog: WriteStream = createWriteStream(join(dataDir, "logs", "functions.log"), { flags: "a" });
     const lambdas: LocalLambda[] = [];
@@ -194,27 +169,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
       kinesisEndpoint: kinesis.endpoint,
       s3Endpoint: s3.endpoint,
       repoRoot: REPO_ROOT,
+      metricsNamespace: metricsNamespace("local"),
       log,
-      createFunction: (fn) => {
+      createFunction: (fn, values, fnOptions) => {
+        const handlerFile = fnOptions.handlerFile ?? fn.sourceFile;
         const lambda = new LocalLambda({
-          functionName: `eventlake-local-${fn.name}`,
-          handlerFile: join(REPO_ROOT, fn.handler),
-          timeoutMs: fn.timeoutSeconds * 1000,
-          memoryMb: fn.memoryMb ?? 512,
+          functionName: `eventlake-local-${fn.service}`,
+          handlerFile: isAbsolute(handlerFile) ? handlerFile : join(REPO_ROOT, handlerFile),
+          timeoutMs: fnOptions.timeoutSeconds * 1000,
+          memoryMb: fnOptions.memoryMb ?? 512,
           region: LOCAL_REGION,
-          injectedLatencyMs: plan.functionLatencyMs?.[fn.name] ?? 0,
+          injectedLatencyMs: plan.functionLatencyMs?.[fn.service] ?? 0,
           env: {
-            // What the stacks give every function, pointed at the local stand-ins.
-            EVENTLAKE_STREAM_NAME: LOCAL_STREAM_NAME,
-            EVENTLAKE_LAKE_BUCKET: LOCAL_BUCKET,
-            EVENTLAKE_KINESIS_ENDPOINT: kinesis.endpoint,
-            EVENTLAKE_S3_ENDPOINT: s3.endpoint,
-            EVENTLAKE_METRICS_NAMESPACE: metricsNamespace("local"),
-            POWERTOOLS_SERVICE_NAME: fn.name,
-            ...(LOCAL_FUNCTION_ROLES[fn.name] ? { EVENTLAKE_LOCAL_IDENTITY: LOCAL_FUNCTION_ROLES[fn.name]! } : {}),
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
             PATH: process.env.PATH ?? "",
-            ...fn.env,
+            // The stand-ins' endpoints, and the function's role (the S3 stand-in applies its ListBucket grants).
+            ...targetEnv({ KINESIS: kinesis.endpoint, S3: s3.endpoint, ...fnOptions.endpoints }, fn.id),
+            // What its stack gives it, from the same description.
+            ...fn.toEnv(values),
+            ...fnOptions.localEnv,
             ...options.functionEnv,
           },
           onLogLine: (line) => functionLog.write(`${line}\n`),
@@ -227,16 +200,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions, componen
       publish: (endpoints) => Object.assign(published, endpoints),
     };
 
-    const ingest = ctx.createFunction({
-      name: "ingest",
-      handler: "functions/ingest.ts",
-      timeoutSeconds: stage.ingest.timeoutSeconds,
-      memoryMb: stage.ingest.memoryMb,
-      env: {
-        EVENTLAKE_WRITE_KEYS: JSON.stringify({ [LOCAL_SOURCE_ID]: hashWriteKey(writeKey).toString("hex") }),
-        EVENTLAKE_SCHEMA_DIR: join(REPO_ROOT, "schemas"),
+    const ingest = ctx.createFunction(
+      ingestFunction,
+      {
+        streamName: LOCAL_STREAM_NAME,
+        lakeBucket: LOCAL_BUCKET,
+        fallbackPrefix: LAKE_PREFIXES.fallback,
+        schemaDir: join(REPO_ROOT, "schemas"),
+        writeKeys: JSON.stringify({ [LOCAL_SOURCE_ID]: hashWriteKey(writeKey).toString("hex") }),
+        metricsNamespace: ctx.metricsNamespace,
       },
-    });
+      { timeoutSeconds: stage.ingest.timeoutSeconds, memoryMb: stage.ingest.memoryMb },
+    );
 
     const api: LocalHttpApi = await startLocalHttpApi({
       host: options.host ?? "127.0.0.1",

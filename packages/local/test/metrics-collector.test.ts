@@ -12,13 +12,17 @@ import { startLocalKinesis } from "@eventlake/emulators/kinesis";
 import { MetricsCollector } from "@eventlake/local/metrics/collector";
 import { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
 import { publishLocalMetrics } from "@eventlake/local/metrics/publish";
+import { StreamSampler, streamSamplesDir } from "@eventlake/local/metrics/stream-sampler";
 import { tempDir } from "../../../test/helpers/temp-dir";
+import { CUSTOM_METRICS } from "@eventlake/core/metrics/catalog";
+
+const SPILLED = CUSTOM_METRICS.ingest.recordsSpilled;
 
 const tmp = tempDir("metrics");
 afterAll(() => tmp.remove());
 
 const emf = (timestampMs: number, spilled: number) =>
-  `{"_aws":{"Timestamp":${timestampMs},"CloudWatchMetrics":[{"Namespace":"eventlake/local","Dimensions":[["service"]],"Metrics":[{"Name":"RecordsSpilled","Unit":"Count"}]}]},"service":"ingest","RecordsSpilled":${spilled}}`;
+  `{"_aws":{"Timestamp":${timestampMs},"CloudWatchMetrics":[{"Namespace":"eventlake/local","Dimensions":[["service"]],"Metrics":[{"Name":"${SPILLED}","Unit":"Count"}]}]},"service":"ingest","${SPILLED}":${spilled}}`;
 
 const sum = (namespace: string, metricName: string, dimensions: Record<string, string>): MetricStatQuery => ({
   id: "q",
@@ -70,6 +74,8 @@ describe("local metrics collector", () => {
       client.destroy();
       await kinesis.close(); // writes the counters
     }
+    // The counters reach the collector the one way they reach the autoscaler: the stream sampler's samples.
+    await new StreamSampler({ kinesisDir: join(dataDir, "kinesis"), samplesDir: streamSamplesDir(dataDir), streamName: "s" }).sample();
     collector.collect(Date.now());
 
     const stream = { StreamName: "s" };
@@ -80,7 +86,7 @@ describe("local metrics collector", () => {
     expect(await total(store, sum("AWS/Kinesis", "PutRecords.TotalRecords", stream))).toBe(3000);
     expect(await total(store, sum("AWS/Kinesis", "PutRecords.SuccessfulRecords", stream))).toBe(incoming);
     // The complete EMF line only; the half-written one waits for its newline.
-    const spilled = sum("eventlake/local", "RecordsSpilled", { service: "ingest" });
+    const spilled = sum("eventlake/local", CUSTOM_METRICS.ingest.recordsSpilled, { service: "ingest" });
     expect(await total(store, spilled)).toBe(3);
     expect(collector.ignoredLines).toBeGreaterThan(0);
     const [lag] = await store.getMetricData([{ ...sum("Glue", "glue.driver.streaming.maxConsumerLagInMs", { JobName: "j", JobRunId: "ALL", Type: "gauge" }), stat: "Maximum" }], 0, Date.now() + 3_600_000);

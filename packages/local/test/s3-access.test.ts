@@ -13,7 +13,10 @@ import { awsTargetFromEnv, clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
 import { functionCallers } from "@eventlake/emulators/s3/access";
 import { startLocalS3, type LocalS3 } from "@eventlake/emulators/s3/server";
-import { LOCAL_ARN_VALUES, LOCAL_FUNCTION_ROLES } from "../src/runtime";
+import { LOCAL_ARN_VALUES } from "../src/runtime";
+import { targetEnv } from "@eventlake/adapters/aws-config";
+import { autoscalerFunction } from "@eventlake/core/functions/autoscaler";
+import { ingestFunction } from "@eventlake/core/functions/ingest";
 
 const LAKE = LOCAL_ARN_VALUES.lakeBucket;
 const ASSETS = LOCAL_ARN_VALUES.assetsBucket;
@@ -65,14 +68,14 @@ describe("local S3: a missing key answers 403 to a role without s3:ListBucket, 4
   });
 
   it("the autoscaler reads its absent state file as missing (ListBucket on the assets bucket)", async () => {
-    const env = { EVENTLAKE_S3_ENDPOINT: s3.endpoint, EVENTLAKE_LOCAL_IDENTITY: LOCAL_FUNCTION_ROLES.autoscaler };
+    const env = targetEnv({ S3: s3.endpoint }, autoscalerFunction.id);
     const store = new S3ObjectStore({ bucket: ASSETS, target: awsTargetFromEnv(env, "S3") });
     expect(await store.get(LOCAL_ARN_VALUES.autoscalerStateKey)).toBeUndefined();
     store.client.destroy();
   });
 
   it("a role without ListBucket reading a maybe-missing key gets a clear error through the adapter, not 'missing'", async () => {
-    const env = { EVENTLAKE_S3_ENDPOINT: s3.endpoint, EVENTLAKE_LOCAL_IDENTITY: LOCAL_FUNCTION_ROLES.ingest };
+    const env = targetEnv({ S3: s3.endpoint }, ingestFunction.id);
     const store = new S3ObjectStore({ bucket: ASSETS, target: awsTargetFromEnv(env, "S3") });
     await expect(store.get(LOCAL_ARN_VALUES.autoscalerStateKey)).rejects.toThrow(/AccessDenied \(HTTP 403\).*without s3:ListBucket on the bucket/);
     store.client.destroy();

@@ -1,4 +1,7 @@
-"""awsglue.job.Job: init and commit only (job bookmarks do not apply to streaming jobs, aws-contracts.md 4.3)."""
+"""awsglue.job.Job: init and commit only.
+
+Job bookmarks do not apply to streaming jobs: https://docs.aws.amazon.com/glue/latest/dg/add-job-streaming.html
+"""
 from __future__ import annotations
 
 from typing import Any, Dict, Optional

@@ -5,7 +5,8 @@
  * (and serialize with $jsonStringify) and tests can pass strings.
  */
 import { metricsNamespace } from "../stage-config";
-import { CUSTOM_METRICS, type AlarmDefinition } from "./catalog";
+import { CUSTOM_METRICS } from "../metrics/catalog";
+import type { AlarmDefinition } from "./types";
 
 export interface DashboardNames<T> {
   stream: T;

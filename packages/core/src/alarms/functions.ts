@@ -4,6 +4,10 @@
  * error of *that* function does to the pipeline. The stacks pass the functions they create (by these keys); a
  * function whose key is not listed here still gets both alarms, with the generic runbook.
  */
+import { DEPLOY_VARIABLES } from "../deploy-variables";
+import { firehoseTransformFunction } from "../functions/firehose-transform";
+import { glueStarterFunction } from "../functions/glue-starter";
+import { ingestFunction } from "../functions/ingest";
 
 export interface FunctionProfile {
   /** What the function does (one line). */
@@ -20,7 +24,7 @@ export interface FunctionProfile {
 
 export const PIPELINE_FUNCTIONS = {
   ingest: {
-    role: "HTTP API -> validation -> Kinesis PutRecords (functions/ingest.ts)",
+    role: `HTTP API -> validation -> Kinesis PutRecords (${ingestFunction.sourceFile})`,
     onErrors:
       "Requests that hit an error were answered 500 (retryable) and nothing of them was written: clients that retry lose nothing, others lose those events. A function that fails at cold start fails every request.",
     onThrottles:
@@ -28,7 +32,7 @@ export const PIPELINE_FUNCTIONS = {
     checkFirst: [
       'The function\'s log group: `"ingest failed"` entries (error name and stack), and cold-start errors (a missing environment variable, the WriteKeys secret not set or not valid JSON).',
       "Duration against the timeout (stage `ingest.timeoutSeconds`): timeouts count as errors.",
-      "ConcurrentExecutions against the account's concurrency quota (or the opt-in reserved concurrency, EVENTLAKE_INGEST_RESERVED_CONCURRENCY), for throttles: each throttled request is a 500 to the client (HTTP APIs cannot answer Lambda's 429 as a 429).",
+      `ConcurrentExecutions against the account's concurrency quota (or the opt-in reserved concurrency, ${DEPLOY_VARIABLES.ingestReservedConcurrency}), for throttles: each throttled request is a 500 to the client (HTTP APIs cannot answer Lambda's 429 as a 429).`,
     ],
     fix: [
       "Configuration: set the secret (`npx sst secret set WriteKeys ... --stage <stage>`) or the missing variable and redeploy.",
@@ -37,7 +41,7 @@ export const PIPELINE_FUNCTIONS = {
     ],
   },
   "firehose-transform": {
-    role: "Firehose's record transformation for the raw archive (functions/firehose-transform.ts)",
+    role: `Firehose's record transformation for the raw archive (${firehoseTransformFunction.sourceFile})`,
     onErrors:
       "Firehose retries a failed invocation (3 times by default), then writes the batch's records to raw-errors/ marked processing-failed: they are kept byte for byte, but they are missing from raw/ until reprocessed.",
     onThrottles: "Firehose waits and retries: raw/ delivery is delayed (see the Firehose freshness alarm).",
@@ -85,7 +89,7 @@ export const PIPELINE_FUNCTIONS = {
     fix: ["Fix the permission or configuration and redeploy; meanwhile check the job in the Glue console and start it by hand if needed."],
   },
   "glue-starter": {
-    role: "Deploy-time starter of the curation job (functions/glue-starter.ts): starts it, or restarts a run of an older definition",
+    role: `Deploy-time starter of the curation job (${glueStarterFunction.sourceFile}): starts it, or restarts a run of an older definition`,
     onErrors:
       "The deploy that invoked it failed at its last step: the job definition is updated but the job may still run the previous version, or not run at all until the watchdog starts it.",
     onThrottles: "The deploy's invocation was refused: the deploy failed at its last step; deploy again.",

@@ -55,7 +55,7 @@ export function renderRunbook(stages: Readonly<Record<string, StageConfig>> = ST
   out.push("# eventlake runbook");
   out.push("");
   out.push(
-    "<!-- Generated from packages/core/src/alarms/catalog.ts by `npm run runbook`. Do not edit by hand: a test fails when this file and the catalog disagree. -->",
+    "<!-- Generated from packages/core/src/alarms/entries.ts by `npm run runbook`. Do not edit by hand: a test fails when this file and the catalog disagree. -->",
   );
   out.push("");
   out.push(

@@ -4,8 +4,8 @@
  * job script. The stacks grant exactly these (stacks/iam.ts `grantsFromCalls`); test/infra/iam-simulation.ts
  * evaluates every role's synthesized policies against them.
  *
- * Keyed by the function's logical name in the stacks. This is the seed of a per-function description: a later entry
- * can grow handler, environment, metrics and schedule next to `calls`.
+ * Keyed by the function's logical name in the stacks; each function's description (packages/core/src/functions/)
+ * takes its list from here by that key.
  */
 import { LAKE_PREFIXES } from "../stage-config";
 import type { AwsCall, RoleCalls } from "./model";
@@ -30,7 +30,7 @@ const ingest: AwsCall[] = [
     operation: "S3 PutObject (fallback when Kinesis refuses)",
     action: "s3:PutObject",
     resource: `${LAKE}/${LAKE_PREFIXES.fallback}*`,
-    by: "functions/ingest.ts through packages/adapters/src/s3-object-store.ts",
+    by: "the ingest handler's fallback store (packages/adapters/src/s3-object-store.ts)",
   },
 ];
 
@@ -50,9 +50,9 @@ const autoscaler: AwsCall[] = [
     action: "s3:GetObject",
     resource: `${ASSETS}/{autoscalerStateKey}`,
     readsMaybeMissingKey: true,
-    by: "functions/autoscaler.ts through packages/adapters/src/s3-object-store.ts",
+    by: "the autoscaler handler's state store (packages/adapters/src/s3-object-store.ts)",
   },
-  { operation: "S3 PutObject of its state file", action: "s3:PutObject", resource: `${ASSETS}/{autoscalerStateKey}`, by: "functions/autoscaler.ts" },
+  { operation: "S3 PutObject of its state file", action: "s3:PutObject", resource: `${ASSETS}/{autoscalerStateKey}`, by: "the autoscaler handler's state store (packages/adapters/src/s3-object-store.ts)" },
 ];
 
 const CURATED = `${LAKE}/${LAKE_PREFIXES.curated}*`;

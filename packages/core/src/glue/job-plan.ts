@@ -7,7 +7,7 @@
  * Built at deploy time by stacks/glue.ts (uploaded as JSON next to the script, under a content-addressed key), so
  * there is no generated file to go stale. Pure: no I/O.
  */
-import { CUSTOM_METRICS } from "../alarms/catalog";
+import { CUSTOM_METRICS } from "../metrics/catalog";
 import { compileSparkSql } from "../curation/compile-spark";
 import { CURATION_CONTRACT, type CurationContract, type TableDef } from "../curation/contract";
 import type { CompiledCuration } from "../curation/compile";
@@ -106,15 +106,15 @@ export interface GlueJobPlan {
 /**
  * Per-batch counts the job publishes (the local curator may publish the same): keys are columns of the compiled
  * `batch_stats` relation. EventsCurated and EventsQuarantined are the names the alarm catalog's quarantine-rate
- * alarm reads (packages/core/src/alarms/catalog.ts CUSTOM_METRICS.curation), with the dimension {service}.
+ * alarm reads (the metric catalog, packages/core/src/metrics/catalog.ts), with the dimension {service}.
  */
 export const CURATION_METRICS = {
-  records: "CurationRecords",
+  records: CUSTOM_METRICS.curation.records,
   curated: CUSTOM_METRICS.curation.eventsCurated,
-  duplicates: "DuplicateEvents",
+  duplicates: CUSTOM_METRICS.curation.duplicates,
   quarantined: CUSTOM_METRICS.curation.eventsQuarantined,
-  late_events: "LateEvents",
-  aggregates: "AggregateWindows",
+  late_events: CUSTOM_METRICS.curation.lateEvents,
+  aggregates: CUSTOM_METRICS.curation.aggregateWindows,
 } as const;
 
 /** The dimensions of the curation metrics (exactly these, or the alarms do not see them). */

@@ -32,11 +32,16 @@ export const DEFAULT_INGEST_CONFIG: Readonly<IngestConfig> = Object.freeze({
   maxFutureSkewMs: 24 * 60 * 60 * 1000,
 });
 
-/** Reads overrides from `EVENTLAKE_INGEST_<NAME>` variables (e.g. EVENTLAKE_INGEST_MAX_BATCH_EVENTS=500). */
+/** The variable that overrides one limit: `EVENTLAKE_INGEST_<NAME>` (maxBatchEvents: EVENTLAKE_INGEST_MAX_BATCH_EVENTS). */
+export function ingestLimitVariable(name: keyof IngestConfig): string {
+  return `EVENTLAKE_INGEST_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Reads overrides from `EVENTLAKE_INGEST_<NAME>` variables (ingestLimitVariable). */
 export function ingestConfigFromEnv(env: Record<string, string | undefined>): IngestConfig {
   const config: IngestConfig = { ...DEFAULT_INGEST_CONFIG };
   for (const name of Object.keys(config) as (keyof IngestConfig)[]) {
-    const envName = `EVENTLAKE_INGEST_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+    const envName = ingestLimitVariable(name);
     const raw = env[envName];
     if (raw === undefined || raw === "") continue;
     const value = Number(raw);
@@ -52,10 +57,10 @@ export function ingestConfigFromEnv(env: Record<string, string | undefined>): In
   // stricter than the contract's, never looser (ARCHITECTURE.md, "One notion of a valid event").
   const { floor, maxFutureSkewSeconds } = CURATION_CONTRACT.timestampBounds;
   if (config.timestampFloorMs < Date.parse(floor)) {
-    throw new Error(`EVENTLAKE_INGEST_TIMESTAMP_FLOOR_MS must not be before the curation contract's floor (${floor})`);
+    throw new Error(`${ingestLimitVariable("timestampFloorMs")} must not be before the curation contract's floor (${floor})`);
   }
   if (config.maxFutureSkewMs > maxFutureSkewSeconds * 1000) {
-    throw new Error(`EVENTLAKE_INGEST_MAX_FUTURE_SKEW_MS must not exceed the curation contract's ${maxFutureSkewSeconds} s`);
+    throw new Error(`${ingestLimitVariable("maxFutureSkewMs")} must not exceed the curation contract's ${maxFutureSkewSeconds} s`);
   }
   return config;
 }

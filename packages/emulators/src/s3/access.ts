@@ -5,8 +5,8 @@
  * a local run fails the way AWS would when a role lacks the grant.
  *
  * Callers are told apart by the access key id of their SigV4 credentials: each local function signs with its role's
- * name (EVENTLAKE_LOCAL_IDENTITY, packages/adapters/src/aws-config.ts). A caller with no known identity (the CLI,
- * tests, "local") keeps the stand-in's default: no IAM, 404 for a missing key.
+ * name (AWS_ACCESS_KEY_ID, set by the local runtime; packages/adapters/src/aws-config.ts). A caller with no known
+ * identity (the CLI, tests, "local") keeps the stand-in's default: no IAM, 404 for a missing key.
  */
 import type { IncomingMessage } from "node:http";
 import { FUNCTION_CALLS, type FunctionId } from "@eventlake/core/aws-calls/functions";

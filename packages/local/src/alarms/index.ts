@@ -3,7 +3,7 @@
  * `intervalMs` it collects metrics (EMF from the functions and components, the local Kinesis and Firehose counters,
  * the Lambda sandboxes) into the local metrics store, then evaluates the alarm catalog against it.
  */
-import type { LocalComponent } from "../runtime";
+import type { LocalComponent } from "../pipeline-context";
 import { MetricsCollector } from "../metrics/collector";
 import { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
 import { LocalAlarmEvaluator } from "@eventlake/emulators/alarms/evaluator";

@@ -7,9 +7,9 @@ import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { clientConfig } from "@eventlake/adapters/aws-config";
+import { clientConfig, targetEnv } from "@eventlake/adapters/aws-config";
 import type { CompactionReport } from "@eventlake/adapters/compaction/executor";
-import { compactorEnvironment } from "@eventlake/core/compaction/config";
+import { compactionSetting, compactorFunction } from "@eventlake/core/functions/compactor";
 import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
 import { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 import { LOCAL_BUCKET, LOCAL_REGION, readLocalInfo, resolveDataDir } from "../local-config";
@@ -65,19 +65,15 @@ export async function compactOnce(options: CompactOptions): Promise<CompactionRe
     closers.push(() => new Promise<void>((resolve) => log.end(() => resolve())));
     const fn = new LocalLambda({
       functionName: "eventlake-local-compactor",
-      handlerFile: join(REPO_ROOT, "functions/compactor.ts"),
+      handlerFile: join(REPO_ROOT, compactorFunction.sourceFile),
       timeoutMs: stage.compaction.timeoutSeconds * 1000,
       memoryMb: stage.compaction.memoryMb,
       region: LOCAL_REGION,
       env: {
-        EVENTLAKE_LAKE_BUCKET: bucket,
-        EVENTLAKE_S3_ENDPOINT: endpoint,
-        EVENTLAKE_METRICS_NAMESPACE: metricsNamespace("local"),
-        POWERTOOLS_SERVICE_NAME: "compactor",
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace("local"),
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         PATH: process.env.PATH ?? "",
-        ...compactorEnvironment(stage.compaction),
+        ...targetEnv({ S3: endpoint }),
+        ...compactorFunction.toEnv({ lakeBucket: bucket, compaction: compactionSetting(stage.compaction), metricsNamespace: metricsNamespace("local") }),
       },
       onLogLine: (line) => log.write(`${line}\n`),
     });

@@ -12,10 +12,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { awsTargetFromEnv } from "@eventlake/adapters/aws-config";
-import { stageConfig } from "@eventlake/core/stage-config";
+import { LAKE_BUCKET, STREAM_NAME } from "@eventlake/core/functions/variables";
+import { metricsNamespace, stageConfig } from "@eventlake/core/stage-config";
 import { curatorComponent } from "../curator/curator";
 import { resolveDataDir } from "../local-config";
-import type { PipelineContext } from "../runtime";
+import type { PipelineContext } from "../pipeline-context";
 import { StageProblem, explainAwsFailure, loadStage } from "./stage-target";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -32,8 +33,8 @@ export async function runCurate(options: CurateOptions, env: NodeJS.ProcessEnv =
     console.error(`eventlake curate: ${line}`);
     process.exit(1);
   };
-  let streamName = env.EVENTLAKE_STREAM_NAME;
-  let bucket = env.EVENTLAKE_LAKE_BUCKET;
+  let streamName = env[STREAM_NAME.name];
+  let bucket = env[LAKE_BUCKET.name];
   let region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!streamName || !bucket || !region) {
     try {
@@ -62,6 +63,7 @@ export async function runCurate(options: CurateOptions, env: NodeJS.ProcessEnv =
     // No endpoint: the SDK's AWS endpoints for the region.
     kinesisEndpoint: kinesis.endpoint ?? "",
     s3Endpoint: s3.endpoint ?? "",
+    metricsNamespace: metricsNamespace(options.stage),
     repoRoot: REPO_ROOT,
     log,
     createFunction: () => {

@@ -7,13 +7,14 @@ import { runStatus } from "./status";
 import { runUp } from "./up";
 import { FAULT_CELLS } from "../proof/cells";
 import { nonNegativeNumber, outputsOption, positiveNumber, regionOption, share, stageOption, wholeNumber } from "./options";
+import { LOCAL_VARIABLES } from "../local-config";
 
 
 
 const program = new Command()
   .name("eventlake")
   .description("eventlake: a streaming event pipeline on AWS, runnable on this machine")
-  .option("-d, --data-dir <dir>", "local data directory (env EVENTLAKE_DATA_DIR)", undefined)
+  .option("-d, --data-dir <dir>", `local data directory (env ${LOCAL_VARIABLES.dataDir})`, undefined)
   .showHelpAfterError();
 
 program
@@ -43,7 +44,7 @@ program
   .option("--seed <n>", "random seed (same seed, same traffic)", wholeNumber, 42)
   .option("--gzip", "gzip request bodies", false)
   .option("--endpoint <url>", "ingest endpoint (default: the running local pipeline)")
-  .option("--write-key <key>", "write key (default: the local pipeline's; env EVENTLAKE_WRITE_KEY)")
+  .option("--write-key <key>", `write key (default: the local pipeline's; env ${LOCAL_VARIABLES.writeKey})`)
   .option("--max-retries <n>", "retries of one request after 429/503/network errors", wholeNumber, 8)
   .option("--record <file>", "write each answered event's messageId and outcome (accepted/rejected) to this file, for `eventlake verify --expect`")
   .action((options) => runSend({ ...program.opts(), ...options }));
@@ -124,7 +125,7 @@ program
   .addOption(stageOption())
   .addOption(outputsOption())
   .addOption(regionOption())
-  .option("--write-key <key>", "a write key of the stage (env EVENTLAKE_WRITE_KEY; locally: the pipeline's)")
+  .option("--write-key <key>", `a write key of the stage (env ${LOCAL_VARIABLES.writeKey}; locally: the pipeline's)`)
   .option("--timeout <seconds>", "how long to wait for the events in raw/ and curated/ (default 900 on a stage, 120 locally)", positiveNumber)
   .option("-b, --batch-size <n>", "events in the /v1/batch request", wholeNumber, 10)
   .option("--json", "print the report as JSON", false)

@@ -2,6 +2,7 @@ import { readLocalInfo, resolveDataDir } from "../local-config";
 import { sendClickstream } from "../loadgen/sender";
 import { recordOutcomes } from "./verify";
 import { n, progressBar, table } from "./format";
+import { LOCAL_VARIABLES } from "../local-config";
 
 export async function runSend(options: {
   dataDir?: string; events: number; rate: number; batchSize: number; concurrency: number; invalidRatio: number;
@@ -9,7 +10,7 @@ export async function runSend(options: {
 }) {
   const info = readLocalInfo(resolveDataDir(options.dataDir));
   const endpoint = options.endpoint ?? info?.endpoint;
-  const writeKey = options.writeKey ?? process.env.EVENTLAKE_WRITE_KEY ?? info?.writeKey;
+  const writeKey = options.writeKey ?? process.env[LOCAL_VARIABLES.writeKey] ?? info?.writeKey;
   if (!endpoint || !writeKey) {
     console.error("eventlake send: no endpoint. Start the pipeline first (`npm start`), or pass --endpoint and --write-key.");
     process.exit(1);

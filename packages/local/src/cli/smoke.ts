@@ -7,6 +7,7 @@ import { readLocalInfo, resolveDataDir } from "../local-config";
 import { runSmokeCheck, type SmokePorts, type SmokeReport } from "../smoke/smoke";
 import { n, table } from "./format";
 import { StageProblem, explainAwsFailure, loadStage, localSmokePorts, stageSmokePorts } from "./stage-target";
+import { LOCAL_VARIABLES } from "../local-config";
 
 export interface SmokeCliOptions {
   dataDir?: string;
@@ -79,9 +80,9 @@ export async function runSmoke(options: SmokeCliOptions): Promise<number> {
       if (error instanceof StageProblem) return fail(error.message);
       throw error;
     }
-    const writeKey = options.writeKey ?? process.env.EVENTLAKE_WRITE_KEY;
+    const writeKey = options.writeKey ?? process.env[LOCAL_VARIABLES.writeKey];
     if (!writeKey) {
-      return fail(`no write key for stage "${options.stage}": pass --write-key <key> or set EVENTLAKE_WRITE_KEY (a key whose sha256 is in the stage's WriteKeys secret: \`npx sst secret list --stage ${options.stage}\`)`);
+      return fail(`no write key for stage "${options.stage}": pass --write-key <key> or set ${LOCAL_VARIABLES.writeKey} (a key whose sha256 is in the stage's WriteKeys secret: \`npx sst secret list --stage ${options.stage}\`)`);
     }
     ports = stageSmokePorts(loaded.resources, loaded.region, writeKey);
     where = `stage "${options.stage}" (${loaded.region}, ${loaded.resources.apiUrl})`;

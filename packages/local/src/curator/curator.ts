@@ -26,9 +26,10 @@ import { parseDataFileName } from "@eventlake/core/curation/contract";
 import { metricsNamespace } from "@eventlake/core/stage-config";
 import { LOCAL_CURATION_JOB, writeFileAtomic } from "../local-config";
 import { publishLocalMetrics } from "../metrics/publish";
-import type { LocalComponent, PipelineContext } from "../runtime";
+import type { LocalComponent, PipelineContext } from "../pipeline-context";
 import { CurationEngine, type BatchStats, type CommitStatement, type RawRecord } from "./engine";
 import { StreamRangeReader, type ShardPosition, type ShardRange } from "./stream-ranges";
+import { LOCAL_VARIABLES } from "../local-config";
 
 export interface CuratorOptions {
   /** Micro-batch window (default: the stage's curation.windowSeconds; env EVENTLAKE_CURATOR_WINDOW_MS overrides). */
@@ -106,7 +107,7 @@ const SETUP = [
  * not committed). Never set outside tests.
  */
 function crashPoint(point: "planned" | "wrote-one" | "uploaded", batchId: number) {
-  if (process.env.EVENTLAKE_CURATOR_CRASH_AT === `${point}:${batchId}`) process.kill(process.pid, "SIGKILL");
+  if (process.env[LOCAL_VARIABLES.curatorCrashAt] === `${point}:${batchId}`) process.kill(process.pid, "SIGKILL");
 }
 
 interface PendingBatch {
@@ -132,7 +133,7 @@ export class LocalCurator {
     private readonly ctx: Pick<PipelineContext, "dataDir" | "stage" | "region" | "streamName" | "bucket" | "kinesisEndpoint" | "s3Endpoint" | "log">,
     private readonly options: CuratorOptions = {},
   ) {
-    const envWindow = Number(process.env.EVENTLAKE_CURATOR_WINDOW_MS);
+    const envWindow = Number(process.env[LOCAL_VARIABLES.curatorWindowMs]);
     this.windowMs = options.windowMs ?? (envWindow > 0 ? envWindow : ctx.stage.curation.windowSeconds * 1000);
     this.budget = options.maxRecordsPerBatch ?? 200_000;
     this.dir = join(ctx.dataDir, CURATOR_DIR);

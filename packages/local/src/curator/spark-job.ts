@@ -15,7 +15,8 @@ import { clientConfig } from "@eventlake/adapters/aws-config";
 import { glueJobPlanJson } from "@eventlake/core/glue/job-plan";
 import { metricsNamespace } from "@eventlake/core/stage-config";
 import { LOCAL_ASSETS_BUCKET, LOCAL_CURATION_JOB } from "../local-config";
-import type { PipelineContext } from "../runtime";
+import type { PipelineContext } from "../pipeline-context";
+import { targetEnv } from "@eventlake/adapters/aws-config";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..", "..", "..");
 export const GLUE_PYTHON = join(REPO_ROOT, "glue", ".venv", "bin", "python");
@@ -97,8 +98,7 @@ export function spawnSparkJob(options: SparkJobOptions, stage = "local"): SparkJ
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      EVENTLAKE_S3_ENDPOINT: options.s3Endpoint,
-      EVENTLAKE_KINESIS_ENDPOINT: options.kinesisEndpoint,
+      ...targetEnv({ S3: options.s3Endpoint, KINESIS: options.kinesisEndpoint }),
       EVENTLAKE_SPARK_WORK_DIR: work,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",

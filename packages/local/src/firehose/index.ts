@@ -6,7 +6,8 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import { S3ObjectStore } from "@eventlake/adapters/s3-object-store";
-import type { LocalComponent, PipelineContext } from "../runtime";
+import { firehoseTransformFunction } from "@eventlake/core/functions/firehose-transform";
+import type { LocalComponent, PipelineContext } from "../pipeline-context";
 import { publishLocalMetrics } from "../metrics/publish";
 import { localFirehoseConfig, type LocalFirehoseConfig } from "@eventlake/emulators/firehose/config";
 import { LocalFirehose } from "@eventlake/emulators/firehose/local-firehose";
@@ -52,13 +53,15 @@ export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): L
     name: "raw-archive",
     async start(ctx) {
       const config: LocalFirehoseConfig = localFirehoseConfig(ctx.stage, options.config);
-      const fn = ctx.createFunction({
-        name: "firehose-transform",
-        handler: options.handler ?? "functions/firehose-transform.ts",
-        timeoutSeconds: options.transformTimeoutSeconds ?? ctx.stage.rawArchive.transformTimeoutSeconds,
-        memoryMb: ctx.stage.rawArchive.transformMemoryMb,
-        env: { POWERTOOLS_SERVICE_NAME: "firehose-transform", POWERTOOLS_LOGGER_LOG_EVENT: "false" },
-      });
+      const fn = ctx.createFunction(
+        firehoseTransformFunction,
+        { metricsNamespace: ctx.metricsNamespace, logEvent: "false" },
+        {
+          timeoutSeconds: options.transformTimeoutSeconds ?? ctx.stage.rawArchive.transformTimeoutSeconds,
+          memoryMb: ctx.stage.rawArchive.transformMemoryMb,
+          ...(options.handler ? { handlerFile: options.handler } : {}),
+        },
+      );
       const iteratorAge = iteratorAgeMetric(ctx, options.metricsIntervalMs);
       const kinesis = new KinesisClient(clientConfig({ region: ctx.region, endpoint: ctx.kinesisEndpoint }));
       const store = new S3ObjectStore({ bucket: ctx.bucket, target: { region: ctx.region, endpoint: ctx.s3Endpoint } });

@@ -5,9 +5,11 @@
  * Sources, read on every `collect()`:
  * - EMF lines the functions print (`<dataDir>/logs/functions.log`, written by the Lambda sandboxes) and that other
  *   local components publish (`<dataDir>/metrics/emf-inbox.log`, see publish.ts): tailed from a persisted offset.
- * - The local Kinesis's counters (`readKinesisStats`): deltas become AWS/Kinesis IncomingRecords, IncomingBytes,
- *   WriteProvisionedThroughputExceeded and PutRecords.{SuccessfulRecords,ThrottledRecords,FailedRecords,TotalRecords}
- *   (the local counters count Kinesis records, i.e. KPL aggregates, as AWS does).
+ * - The local Kinesis's counters, as the stream sampler records them (./stream-sampler.ts, the one path of those
+ *   counters, which the autoscaler reads too): deltas of the newest sample become AWS/Kinesis IncomingRecords,
+ *   IncomingBytes, WriteProvisionedThroughputExceeded and
+ *   PutRecords.{SuccessfulRecords,ThrottledRecords,FailedRecords,TotalRecords} (the local counters count Kinesis
+ *   records, i.e. KPL aggregates, as AWS does).
  * - The local Firehose's status file, when it runs: AWS/Firehose DeliveryToS3.DataFreshness (sampled) and
  *   ExecuteProcessing.Success (successful share of transform invocations).
  * - The local Lambda sandboxes' counters: AWS/Lambda Invocations, Errors and Throttles (always 0 locally: one
@@ -15,16 +17,17 @@
  * Counters are turned into deltas against a cursor that is persisted with the points (local-store.ts); the first
  * sight of a counter only sets its baseline, so a long history is not dumped into one datapoint.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { parseEmfLine } from "@eventlake/emulators/metrics/emf";
 import type { MetricId } from "@eventlake/core/ports";
 import { singleValue, type StatSet } from "@eventlake/emulators/metrics/stat-set";
 import { rawFreshnessSeconds, readFirehoseStats } from "@eventlake/emulators/firehose/state";
-import { readKinesisStats, type ShardCounters } from "@eventlake/emulators/kinesis";
+import type { ShardCounters } from "@eventlake/emulators/kinesis";
 import type { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
 import type { LocalMetricsStore } from "@eventlake/emulators/metrics/local-store";
 import { emfInboxPath } from "./publish";
+import { latestStreamSample, streamSamplesDir } from "./stream-sampler";
 
 export interface CollectorCursor {
   version: 1;
@@ -130,10 +133,17 @@ export class MetricsCollector {
   }
 
   private kinesis(nowMs: number) {
-    const stats = readKinesisStats(join(this.options.dataDir, "kinesis"));
-    if (!stats) return;
-    for (const [streamName, stream] of Object.entries(stats.streams)) {
-      const t = stream.totals;
+    const samplesDir = streamSamplesDir(this.options.dataDir);
+    let streams: string[];
+    try {
+      streams = readdirSync(samplesDir);
+    } catch {
+      return; // nothing sampled yet
+    }
+    for (const streamName of streams) {
+      const sample = latestStreamSample(samplesDir, streamName);
+      if (!sample) continue;
+      const t: ShardCounters = { recordsIn: sample.recordsIn, bytesIn: sample.bytesIn, throttledRecords: sample.throttledRecords, failedRecords: sample.failedRecords ?? 0 };
       const before = this.cursor.kinesis[streamName] ?? (this.initialized ? { recordsIn: 0, bytesIn: 0, throttledRecords: 0, failedRecords: 0 } : undefined);
       this.cursor.kinesis[streamName] = { ...t };
       if (!before) continue;

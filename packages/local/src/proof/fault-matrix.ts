@@ -19,6 +19,7 @@ import { LOCAL_STREAM_NAME } from "../local-config";
 import { sendClickstream, type SendSummary } from "../loadgen/sender";
 import { FAULT_CELLS, type FaultCell } from "./cells";
 import { spawnPipeline, type PipelineChild } from "./pipeline-process";
+import { LOCAL_VARIABLES } from "../local-config";
 
 export { FAULT_CELLS, type FaultCell } from "./cells";
 
@@ -89,7 +90,7 @@ export async function runCell(cell: FaultCell, options: MatrixOptions): Promise<
             components: `[rawArchiveComponent(), curatorComponent()]`,
           }
         : {}),
-      env: { EVENTLAKE_CURATOR_WINDOW_MS: String(windowMs) },
+      env: { [LOCAL_VARIABLES.curatorWindowMs]: String(windowMs) },
       onLine: (line) => log(`  [${cell.name}] ${line}`),
     });
 

@@ -1,44 +1,56 @@
 /**
  * Operations on one machine (registered in components.ts): the scheduler that runs the scheduled functions on
  * their stage schedules, with what they need around them locally:
- *  - the stream sampler (the autoscaler's metrics: the local stream's counters over time, see stream-sampler.ts);
  *  - the local alarm topic (an SNS stand-in: notices are printed and appended to <dataDir>/alerts.log);
  *  - the local assets bucket (the autoscaler's state);
  *  - the local job stand-in, when a component registered a job (the watchdog checks and restarts it).
- * Adding a scheduled function is one entry in SCHEDULED_FUNCTIONS.
+ * Adding a scheduled function is one entry in SCHEDULED_FUNCTIONS, which starts it from its description
+ * (packages/core/src/functions/) with the values its stack gives it.
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { clientConfig } from "@eventlake/adapters/aws-config";
-import { AUTOSCALER_CONFIG_ENV, encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
+import { fileURLToPath } from "node:url";
+import { encodeAutoscalerConfig } from "@eventlake/core/autoscaler/config";
 import { validateAutoscalerSettings, type AutoscalerSettings } from "@eventlake/core/autoscaler/planner";
-import { compactorEnvironment } from "@eventlake/core/compaction/config";
+import { autoscalerFunction } from "@eventlake/core/functions/autoscaler";
+import { compactionSetting, compactorFunction } from "@eventlake/core/functions/compactor";
+import type { ScheduleKey } from "@eventlake/core/functions/define";
+import { watchdogFunction } from "@eventlake/core/functions/watchdog";
 import { parseScheduleExpression, typicalIntervalMs } from "@eventlake/core/schedule";
 import type { StageConfig } from "@eventlake/core/stage-config";
+import { STREAM_SAMPLES_VARIABLE } from "../functions/local-variables";
 import { LOCAL_ALARM_TOPIC_ARN, LOCAL_ASSETS_BUCKET } from "../local-config";
-import type { LocalComponent, PipelineContext } from "../runtime";
+import type { LocalComponent, PipelineContext } from "../pipeline-context";
 import { noticeLines, startLocalSns } from "@eventlake/emulators/sns/server";
 import { startLocalJobService, localJobsOf } from "./local-jobs";
 import { LocalScheduler, type InvocationRecord, type ScheduledFunction } from "./scheduler";
-import { StreamSampler, streamSamplesDir } from "./stream-sampler";
+import { streamSamplesDir } from "../metrics/stream-sampler";
+
+/** The autoscaler's local entry: its handler with the local stream's metrics (../functions/autoscaler.ts). */
+const LOCAL_AUTOSCALER_ENTRY = fileURLToPath(new URL("../functions/autoscaler.ts", import.meta.url));
 
 export { LocalScheduler, type ScheduledFunction, type InvocationRecord } from "./scheduler";
-export { StreamSampler, streamSamplesDir } from "./stream-sampler";
 export { registerLocalJob, supervisedJob, type LocalJob, type LocalJobRun } from "./local-jobs";
 
-/** What a scheduled function's entry can use to build its environment. */
+/** What a scheduled function's entry can use to start its function. */
 export interface OperationsContext {
   ctx: PipelineContext;
   stage: StageConfig;
-  /** Environment every scheduled function gets locally (stage, assets bucket, alarm topic, endpoints). */
-  common: Record<string, string>;
+  /** Its schedule expression (the stage's, or the one a test gave). */
+  schedule: string;
+  /** The stand-ins the scheduler started: the alarm topic's SNS, the local job service if any. */
+  endpoints: { SNS: string; GLUE?: string };
   autoscaler: AutoscalerSettings;
   /** The local job the watchdog watches, if a component registered one. */
   jobName?: string;
 }
 
-type ScheduledEntry = (o: OperationsContext) => Omit<ScheduledFunction, "schedule"> | undefined;
+/** A scheduled function's entry; its name and schedule come from its key. */
+type ScheduledEntry = (o: OperationsContext) => Omit<ScheduledFunction, "name" | "schedule"> | undefined;
+
+const LOCAL_STAGE = "local";
 
 interface AutoscalerResult {
   outcome?: string;
@@ -52,17 +64,26 @@ interface WatchdogResult {
 }
 
 /** The scheduled functions, by schedule name (the key of StageConfig.schedules). */
-export const SCHEDULED_FUNCTIONS: Record<keyof StageConfig["schedules"], ScheduledEntry> = {
+export const SCHEDULED_FUNCTIONS: Record<ScheduleKey, ScheduledEntry> = {
   autoscaler: (o) => ({
-    name: "autoscaler",
-    handler: "functions/autoscaler.ts",
-    timeoutSeconds: 60,
-    memoryMb: 256,
-    env: {
-      ...o.common,
-      [AUTOSCALER_CONFIG_ENV]: encodeAutoscalerConfig({ settings: o.autoscaler, bounds: { minShards: o.stage.stream.minShards, maxShards: o.stage.stream.maxShards } }),
-      EVENTLAKE_LOCAL_STREAM_METRICS_DIR: streamSamplesDir(o.ctx.dataDir),
-    },
+    create: () =>
+      o.ctx.createFunction(
+        autoscalerFunction,
+        {
+          stage: LOCAL_STAGE,
+          streamName: o.ctx.streamName,
+          assetsBucket: LOCAL_ASSETS_BUCKET,
+          alarmTopicArn: LOCAL_ALARM_TOPIC_ARN,
+          config: encodeAutoscalerConfig({ settings: o.autoscaler, bounds: { minShards: o.stage.stream.minShards, maxShards: o.stage.stream.maxShards } }),
+          metricsNamespace: o.ctx.metricsNamespace,
+        },
+        {
+          ...autoscalerFunction.size!,
+          endpoints: o.endpoints,
+          handlerFile: LOCAL_AUTOSCALER_ENTRY,
+          localEnv: { [STREAM_SAMPLES_VARIABLE]: streamSamplesDir(o.ctx.dataDir) },
+        },
+      ),
     summarize: (r) => {
       const { decision: d, outcome, failure } = r as AutoscalerResult;
       if (failure) return `FAILED at ${failure.step}: ${failure.error}`;
@@ -73,11 +94,18 @@ export const SCHEDULED_FUNCTIONS: Record<keyof StageConfig["schedules"], Schedul
   watchdog: (o) =>
     o.jobName
       ? {
-          name: "watchdog",
-          handler: "functions/watchdog.ts",
-          timeoutSeconds: 60,
-          memoryMb: 256,
-          env: { ...o.common, EVENTLAKE_GLUE_JOB_NAME: o.jobName },
+          create: () =>
+            o.ctx.createFunction(
+              watchdogFunction,
+              {
+                stage: LOCAL_STAGE,
+                glueJobName: o.jobName!,
+                alarmTopicArn: LOCAL_ALARM_TOPIC_ARN,
+                schedule: o.schedule,
+                metricsNamespace: o.ctx.metricsNamespace,
+              },
+              { ...watchdogFunction.size!, endpoints: o.endpoints },
+            ),
           summarize: (r) => {
             const { decision: d, startedRunId, failure } = r as WatchdogResult;
             if (failure) return `FAILED at ${failure.step}: ${failure.error}`;
@@ -87,11 +115,12 @@ export const SCHEDULED_FUNCTIONS: Record<keyof StageConfig["schedules"], Schedul
         }
       : undefined,
   compactor: (o) => ({
-    name: "compactor",
-    handler: "functions/compactor.ts",
-    timeoutSeconds: o.stage.compaction.timeoutSeconds,
-    memoryMb: o.stage.compaction.memoryMb,
-    env: { ...o.common, ...compactorEnvironment(o.stage.compaction) },
+    create: () =>
+      o.ctx.createFunction(
+        compactorFunction,
+        { lakeBucket: o.ctx.bucket, compaction: compactionSetting(o.stage.compaction), metricsNamespace: o.ctx.metricsNamespace },
+        { timeoutSeconds: o.stage.compaction.timeoutSeconds, memoryMb: o.stage.compaction.memoryMb, endpoints: o.endpoints },
+      ),
   }),
 };
 
@@ -101,9 +130,7 @@ export interface SchedulerComponentOptions {
   /** Autoscaler settings over the stage's (tests use short periods and cool-downs). */
   autoscaler?: Partial<AutoscalerSettings>;
   /** Run only these scheduled functions (default: all). */
-  only?: readonly (keyof StageConfig["schedules"])[];
-  /** How often the stream sampler reads the local stream's counters (default 1 s). */
-  samplerIntervalMs?: number;
+  only?: readonly ScheduleKey[];
   onInvocation?: (record: InvocationRecord) => void;
 }
 
@@ -147,15 +174,6 @@ export function schedulerComponent(options: SchedulerComponentOptions = {}): Loc
         });
         closers.push(() => sns.close());
 
-        const sampler = new StreamSampler({
-          kinesisDir: join(ctx.dataDir, "kinesis"),
-          samplesDir: streamSamplesDir(ctx.dataDir),
-          streamName: ctx.streamName,
-          intervalMs: options.samplerIntervalMs ?? 1_000,
-          log: ctx.log,
-        });
-        sampler.start();
-        closers.push(() => sampler.close());
 
         const jobs = localJobsOf(ctx.dataDir);
         let glueEndpoint: string | undefined;
@@ -166,27 +184,20 @@ export function schedulerComponent(options: SchedulerComponentOptions = {}): Loc
           closers.push(() => service.close());
         }
 
-        const common: Record<string, string> = {
-          EVENTLAKE_STAGE: "local",
-          EVENTLAKE_ASSETS_BUCKET: LOCAL_ASSETS_BUCKET,
-          EVENTLAKE_ALARM_TOPIC_ARN: LOCAL_ALARM_TOPIC_ARN,
-          EVENTLAKE_SNS_ENDPOINT: sns.endpoint,
-          ...(glueEndpoint ? { EVENTLAKE_GLUE_ENDPOINT: glueEndpoint } : {}),
-        };
-        const ops: OperationsContext = { ctx, stage, common, autoscaler, ...(jobs[0] ? { jobName: jobs[0].name } : {}) };
+        const endpoints = { SNS: sns.endpoint, ...(glueEndpoint ? { GLUE: glueEndpoint } : {}) };
         const scheduler = new LocalScheduler({
-          createFunction: ctx.createFunction,
           log: ctx.log,
           ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
         });
-        for (const [name, entry] of Object.entries(SCHEDULED_FUNCTIONS) as [keyof StageConfig["schedules"], ScheduledEntry][]) {
+        for (const [name, entry] of Object.entries(SCHEDULED_FUNCTIONS) as [ScheduleKey, ScheduledEntry][]) {
           if (options.only && !options.only.includes(name)) continue;
+          const ops: OperationsContext = { ctx, stage, schedule: schedules[name], endpoints, autoscaler, ...(jobs[0] ? { jobName: jobs[0].name } : {}) };
           const fn = entry(ops);
           if (!fn) {
             ctx.log(`scheduler: ${name} not scheduled locally (nothing for it to do: no local job registered)`);
             continue;
           }
-          scheduler.add({ ...fn, schedule: schedules[name] });
+          scheduler.add({ ...fn, name, schedule: schedules[name] });
         }
         scheduler.start();
         closers.push(() => scheduler.close());

@@ -14,7 +14,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { JobRunInfo } from "@eventlake/core/ports";
-import type { LocalComponent, PipelineContext } from "../runtime";
+import type { LocalComponent, PipelineContext } from "../pipeline-context";
 
 export type LocalJobRun = JobRunInfo;
 

@@ -8,19 +8,14 @@
 import { randomUUID } from "node:crypto";
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression, type ScheduledEvent } from "@eventlake/core/schedule";
 import type { LocalLambda } from "@eventlake/emulators/lambda/local-lambda";
-import type { PipelineContext } from "../runtime";
 
 export interface ScheduledFunction {
-  /** The schedule's name: the function is `eventlake-local-<name>`, the event's `schedule`. */
+  /** The schedule's name: the event's `schedule`. */
   name: string;
-  /** Handler file, relative to the repository root (e.g. functions/autoscaler.ts). */
-  handler: string;
   /** EventBridge Scheduler expression. */
   schedule: string;
-  timeoutSeconds: number;
-  memoryMb?: number;
-  /** The function's own environment (what its stack gives it). */
-  env?: Record<string, string>;
+  /** Creates the function (its sandbox starts on the first invocation), from its description (index.ts). */
+  create: () => LocalLambda;
   /** One line for the terminal from a successful invocation's result; undefined stays quiet. */
   summarize?: (result: unknown) => string | undefined;
 }
@@ -44,7 +39,6 @@ interface Entry {
 }
 
 export interface LocalSchedulerOptions {
-  createFunction: PipelineContext["createFunction"];
   log: (line: string) => void;
   /** Called after every invocation (tests, status). */
   onInvocation?: (record: InvocationRecord) => void;
@@ -76,13 +70,7 @@ export class LocalScheduler {
   }
 
   private lambdaOf(entry: Entry): LocalLambda {
-    entry.lambda ??= this.options.createFunction({
-      name: entry.fn.name,
-      handler: entry.fn.handler,
-      timeoutSeconds: entry.fn.timeoutSeconds,
-      ...(entry.fn.memoryMb !== undefined ? { memoryMb: entry.fn.memoryMb } : {}),
-      env: { ...entry.fn.env, EVENTLAKE_SCHEDULE: entry.fn.schedule },
-    });
+    entry.lambda ??= entry.fn.create();
     return entry.lambda;
   }
 

@@ -5,10 +5,11 @@ import type { StreamDatapoint } from "@eventlake/core/ports";
 import type { StreamMetricsQuery, StreamMetricsSource } from "@eventlake/core/ports";
 
 /**
- * StreamMetricsSource over the local stream layer: the local runtime's sampler persists the local Kinesis's write
- * counters (bytes, records, throttled records) every second under a samples directory, and this adapter turns
- * them into per-period sums, as CloudWatch's GetMetricData does on AWS (see packages/emulators/src/kinesis/counter-samples.ts).
- * Selected by EVENTLAKE_LOCAL_STREAM_METRICS_DIR in the handler; the local stream has no iterator age.
+ * StreamMetricsSource over the local stream layer: the local runtime's sampler (./stream-sampler.ts) persists the local
+ * Kinesis's write counters (bytes, records, throttled records) every second under a samples directory, and this port
+ * turns them into per-period sums, as CloudWatch's GetMetricData does on AWS (see packages/emulators/src/kinesis/counter-samples.ts).
+ * The local runtime injects it into the autoscaler handler (../functions/autoscaler.ts); the production handler never
+ * sees it. The local stream has no iterator age.
  */
 export class LocalStreamMetrics implements StreamMetricsSource {
   constructor(private readonly samplesDir: string) {}
