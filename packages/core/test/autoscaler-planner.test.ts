@@ -315,7 +315,11 @@ describe("autoscaler planner: simulated days of load", () => {
         const first = Math.max(2 * 60_000 + p.settings.metricDelaySeconds * 1000 + timing.scheduleIntervalMs, step);
         for (const episode of overloadEpisodes(result.overloaded)) {
           // Episodes still running when the simulation ends are judged too: their length so far must be within the bound.
-          const c0 = result.capacity[episode.start] as number;
+          // The capacity the promise counts from: the capacity at the start, or lower if a scale-down was decided
+          // before any run could see an overloaded period (2P + D), on periods measured before the episode began.
+          const blindUntil = episode.start + (2 * 60_000 + p.settings.metricDelaySeconds * 1000) / MINUTE;
+          const blindScaleDowns = result.calls.filter((c) => c.decision.action === "scale-down" && c.minute >= episode.start && c.minute < blindUntil);
+          const c0 = Math.min(result.capacity[episode.start] as number, ...blindScaleDowns.map((c) => c.to));
           let peak = 0;
           for (let m = episode.start; m < episode.end; m++) peak = Math.max(peak, demandShards(p, m));
           const doublings = Math.max(1, Math.ceil(Math.log2(peak / c0) - 1e-9));

@@ -39,6 +39,8 @@
  * settling; then every step at least doubles, plus at most one smaller step taken on the periods measured before
  * the overload began), as long as the stream is below its max shard count, the account quota allows the
  * doubling, and a call is left in the rolling 24 h (scale-downs never use the last `reservedScaleUpCalls`).
+ * "The capacity at t0" is the lower one when a run scales down before 2P + D have passed since t0: that run still
+ * sees only the periods measured before the overload began, so no planner could know better.
  * On AWS defaults (S 5 min, P 1 min, D 3 min, C 4 min; U is AWS's, "usually minutes", take 5) that is at most
  * 25 min above capacity for a 2x surge and 45 min for 8x, while producers retry and spill to the fallback store.
  * Not covered: a single hot partition key (1 MiB/s per key whatever the shard count) or a hot shard while the
