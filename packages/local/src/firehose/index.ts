@@ -90,8 +90,8 @@ export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): L
       }
       ctx.log(
         `raw archive: ${config.deliveryStreamName} -> s3://${ctx.bucket}/${config.prefix.split("/")[0]}/ ` +
-          `(transform every ${config.processor.bufferIntervalMs / 1000} s or ${config.processor.bufferSizeBytes / 1024 / 1024} MB, ` +
-          `objects every ${config.bufferIntervalMs / 1000} s or ${config.bufferSizeBytes / 1024 / 1024} MB)`,
+          `(transform every ${config.processor.bufferIntervalMs / 1000} s or ${mebibytes(config.processor.bufferSizeBytes)} MiB, ` +
+          `objects every ${config.bufferIntervalMs / 1000} s or ${mebibytes(config.bufferSizeBytes)} MiB)`,
       );
       return {
         async close() {
@@ -106,4 +106,9 @@ export function rawArchiveComponent(options: RawArchiveComponentOptions = {}): L
       };
     },
   };
+}
+
+/** Firehose's buffer hints are MiB (1 MiB = 1,048,576 bytes); two decimals are enough for a log line. */
+function mebibytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
