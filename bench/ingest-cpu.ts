@@ -4,6 +4,7 @@
  * against the floor of JSON.parse + JSON.stringify of the same body (target: within 3x of it). Both run side by side
  * in this process, interleaved.
  */
+import "./ingest-env";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { HttpResponse } from "@smithy/core/protocols";
 import type { HttpRequest } from "@smithy/types";
