@@ -77,6 +77,21 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
     statistic,
   });
   const retention = `${config.stream.retentionHours} h`;
+  // A scheduled function's failure counter: one failed run alarms, one period per run; no report is no failure.
+  const anyFailureOf = (fn: "compactor" | "autoscaler"): Omit<AlarmDefinition, "id" | "title" | "runbook"> => ({
+    component: "operations",
+    severity: "warning",
+    signal: { kind: "metric", metric: custom(CUSTOM_METRICS[fn].service, CUSTOM_METRICS[fn].failures, "Sum") },
+    periodSeconds: alarmPeriod(scheduleIntervalSeconds(config.schedules[fn])),
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    comparison: "GreaterThanThreshold",
+    threshold: 0,
+    thresholdSource: `fixed: any failure (period: schedules.${fn})`,
+    unit: "count",
+    treatMissingData: "notBreaching",
+    requires: [`function:${fn}`],
+  });
   const spillPeriod = alarmPeriod(a.fallbackSpillPeriodMinutes * 60);
 
   const entries: AlarmDefinition[] = [
@@ -503,18 +518,7 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
     {
       id: "compaction-failures",
       title: "Compaction failed",
-      component: "operations",
-      severity: "warning",
-      signal: { kind: "metric", metric: custom(CUSTOM_METRICS.compactor.service, CUSTOM_METRICS.compactor.failures, "Sum") },
-      periodSeconds: alarmPeriod(scheduleIntervalSeconds(config.schedules.compactor)),
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      thresholdSource: "fixed: any failure (period: schedules.compactor)",
-      unit: "count",
-      treatMissingData: "notBreaching",
-      requires: ["function:compactor"],
+      ...anyFailureOf("compactor"),
       runbook: {
         summary:
           "The compactor could not merge some partitions' small files. Readers keep every row (crash-safe protocol), but small files pile up and queries get slower and dearer.",
@@ -535,18 +539,7 @@ export function alarmCatalog(stage: string, config: StageConfig = stageConfig(st
     {
       id: "autoscaler-failures",
       title: "The shard autoscaler failed",
-      component: "operations",
-      severity: "warning",
-      signal: { kind: "metric", metric: custom(CUSTOM_METRICS.autoscaler.service, CUSTOM_METRICS.autoscaler.failures, "Sum") },
-      periodSeconds: alarmPeriod(scheduleIntervalSeconds(config.schedules.autoscaler)),
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      thresholdSource: "fixed: any failure (period: schedules.autoscaler)",
-      unit: "count",
-      treatMissingData: "notBreaching",
-      requires: ["function:autoscaler"],
+      ...anyFailureOf("autoscaler"),
       runbook: {
         summary:
           "The autoscaler could not read the stream's metrics or change its shard count; the stream keeps its current shards (throttling under rising load, idle cost under falling load).",
