@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { clientConfig } from "@eventlake/adapters/aws-config";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { coversKeySpace, targetStarts, uniformStarts } from "../src/kinesis/control-plane";
 import { readKinesisStats, startLocalKinesis, type FaultInjector, type LocalKinesis, type LocalKinesisOptions } from "../src/kinesis";
 
@@ -285,6 +285,36 @@ describe("per-shard write limits", () => {
     expect(error.name).toBe("ValidationException");
     const missing = await failure(client.send(new PutRecordsCommand({ StreamName: "nope", Records: [{ PartitionKey: "a", Data: new Uint8Array([1]) }] })));
     expect(missing.name).toBe("ResourceNotFoundException");
+  });
+});
+
+describe("reading", () => {
+  it("an empty read does not move the iterator past a record whose put was not yet visible (a shard's first record)", async () => {
+    // The interleaving of a race, made deterministic with kinesalite's clock (Date.now): a PutRecord takes its
+    // sequence number (time and index 0) at t+2 s, a GetRecords at t+5 s does not see it yet and answers an empty
+    // page, then the record becomes visible. kinesalite alone moves the empty page's iterator to t+5 s, past it.
+    const h = await start({ dataDir: await tempDir(), limits: false });
+    await createStream(h.client, "race", 1);
+    const shard = { StreamName: "race", ShardId: "shardId-000000000000" };
+    const first = await h.client.send(new GetShardIteratorCommand({ ...shard, ShardIteratorType: "TRIM_HORIZON" }));
+    const t = Date.now();
+    const clock = vi.spyOn(Date, "now");
+    try {
+      clock.mockImplementation(() => t + 5_000);
+      const empty = await h.client.send(new GetRecordsCommand({ ShardIterator: first.ShardIterator }));
+      expect(empty.Records).toEqual([]);
+      expect(empty.NextShardIterator).toBeTruthy();
+      clock.mockImplementation(() => t + 2_000);
+      const put = await h.client.send(new PutRecordCommand({ ...shard, PartitionKey: "k", Data: Buffer.from("first") }));
+      clock.mockImplementation(() => t + 6_000);
+      const next = await h.client.send(new GetRecordsCommand({ ShardIterator: empty.NextShardIterator }));
+      expect(next.Records?.map((r) => [r.SequenceNumber, Buffer.from(r.Data!).toString("utf8")])).toEqual([[put.SequenceNumber, "first"]]);
+      // Read past it, the iterator moves on as kinesalite moves it.
+      const after = await h.client.send(new GetRecordsCommand({ ShardIterator: next.NextShardIterator }));
+      expect(after.Records).toEqual([]);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 

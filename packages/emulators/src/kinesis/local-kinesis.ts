@@ -4,6 +4,7 @@
  *  - per-shard write limits (1 MiB/s, 1,000 records/s; shard-throughput.ts) on PutRecords and
  *    PutRecord, with AWS's partial-failure answers;
  *  - UpdateShardCount and DescribeLimits (control-plane.ts);
+ *  - GetRecords iterators that hold their position while a shard is empty (iterators.ts);
  *  - fault injection for tests (faults.ts);
  *  - write counters, persisted for other processes (stats.ts).
  * Every other call, and every request that is not AWS JSON 1.1 (e.g. CBOR), goes to kinesalite unchanged.
@@ -14,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import { startBackend, type Backend, type RawResponse } from "./backend";
 import { ScalingLog, describeLimits, streamSummaries, updateShardCount, type ControlPlaneContext } from "./control-plane";
 import { injectedDelay, type FaultInjector } from "./faults";
+import { holdPositionWhenEmpty } from "./iterators";
 import { putRecord, putRecords, type PutContext, type Reply } from "./put-records";
 import { StreamRegistry } from "./shard-maps";
 import { StatsRecorder, type KinesisStats } from "./stats";
@@ -162,6 +164,9 @@ export async function startLocalKinesis(options: LocalKinesisOptions): Promise<L
         break;
       case "PutRecord":
         reply = await putRecord(put, input, () => forwardRaw());
+        break;
+      case "GetRecords":
+        reply = { raw: holdPositionWhenEmpty(await forwardRaw(), input.ShardIterator) };
         break;
       case "UpdateShardCount":
         reply = { json: await updateShardCount(control, input) };
