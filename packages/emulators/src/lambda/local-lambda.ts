@@ -4,6 +4,10 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 const WORKER_FILE = fileURLToPath(new URL("./worker.mjs", import.meta.url));
+/** How long close() lets a sandbox that is still loading its handler finish before terminating it. */
+const CLOSE_LOAD_WAIT_MS = 5_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface LocalLambdaOptions {
   functionName: string;
@@ -22,6 +26,16 @@ export interface LocalLambdaOptions {
   injectedLatencyMs?: number;
   /** Every line the function prints (its logs and EMF metrics). */
   onLogLine?: (line: string) => void;
+}
+
+interface SandboxMessage {
+  ready?: boolean;
+  /** The handler could not be loaded (worker.mjs): Lambda's Runtime.ImportModuleError or Runtime.HandlerNotFound. */
+  loadError?: { errorType: string; errorMessage: string };
+  id?: string;
+  ok?: boolean;
+  result?: unknown;
+  error?: { errorType: string; errorMessage: string };
 }
 
 /** Thrown when an invocation fails: the handler threw, timed out, or its sandbox died. */
@@ -49,7 +63,8 @@ interface Pending {
  */
 export class LocalLambda {
   private worker: Worker | undefined;
-  private ready: Promise<void> | undefined;
+  /** The sandbox being started or serving, once it has loaded the handler. */
+  private ready: Promise<Worker> | undefined;
   private readonly pending = new Map<string, Pending>();
   private closed = false;
   invocations = 0;
@@ -57,7 +72,7 @@ export class LocalLambda {
 
   constructor(readonly options: LocalLambdaOptions) {}
 
-  private start(): Promise<void> {
+  private start(): Promise<Worker> {
     const worker = new Worker(WORKER_FILE, {
       workerData: {
         handlerFile: this.options.handlerFile,
@@ -74,10 +89,14 @@ export class LocalLambda {
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream }).on("line", (line) => this.options.onLogLine?.(line));
     }
-    this.ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean; id?: string; ok?: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+    this.ready = new Promise<Worker>((resolve, reject) => {
+      const onMessage = (message: SandboxMessage) => {
         if (message.ready) {
-          resolve();
+          resolve(worker);
+          return;
+        }
+        if (message.loadError) {
+          reject(new LambdaInvocationError(this.options.functionName, message.loadError.errorType, message.loadError.errorMessage));
           return;
         }
         const pending = message.id ? this.pending.get(message.id) : undefined;
@@ -92,10 +111,13 @@ export class LocalLambda {
       };
       worker.on("message", onMessage);
       worker.once("error", (error) => {
-        reject(error);
+        reject(new LambdaInvocationError(this.options.functionName, "Runtime.ExitError", error.message));
         this.failAll("Runtime.ExitError", error.message);
       });
       worker.once("exit", () => {
+        // Exited before it was ready (shut down or replaced while loading): an invocation waiting for it fails
+        // instead of waiting forever. After ready, this rejection is a no-op.
+        reject(new LambdaInvocationError(this.options.functionName, "Runtime.ExitError", "the sandbox exited before it was ready"));
         if (this.worker === worker) {
           this.worker = undefined;
           this.ready = undefined;
@@ -116,9 +138,14 @@ export class LocalLambda {
 
   async invoke<TResult = unknown>(event: unknown): Promise<TResult> {
     if (this.closed) throw new LambdaInvocationError(this.options.functionName, "Runtime.Closed", "the function was shut down");
-    if (!this.ready) this.ready = this.start();
-    await this.ready;
-    const worker = this.worker!;
+    let worker: Worker;
+    for (;;) {
+      this.ready ??= this.start();
+      worker = await this.ready;
+      if (this.closed) throw new LambdaInvocationError(this.options.functionName, "Runtime.Closed", "the function was shut down");
+      // A sandbox replaced while this invocation waited (a timeout of another one) is not used.
+      if (this.worker === worker) break;
+    }
     const id = randomUUID();
     const deadline = Date.now() + this.options.timeoutMs;
     this.invocations++;
@@ -144,8 +171,12 @@ export class LocalLambda {
   async close() {
     this.closed = true;
     const worker = this.worker;
+    const ready = this.ready;
     this.worker = undefined;
     this.ready = undefined;
+    // A sandbox still loading its handler is let finish first (for a bounded time): terminating a thread in the
+    // middle of module loading is where Node's worker termination is least robust.
+    if (worker && ready) await Promise.race([ready.catch(() => undefined), delay(CLOSE_LOAD_WAIT_MS)]);
     if (worker) await worker.terminate();
     this.failAll("Runtime.Closed", "the function was shut down");
   }
