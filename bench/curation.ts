@@ -21,6 +21,10 @@ import { CurationEngine, type RawRecord } from "@eventlake/local/curator/engine"
 import { GLUE_PYTHON, sparkJobInstalled } from "@eventlake/local/curator/spark-job";
 import { ClickstreamGenerator } from "@eventlake/local/loadgen/clickstream";
 
+/** Set to 0 to leave the Spark run out (it takes about a minute). */
+const SPARK_SWITCH = "EVENTLAKE_BENCH_SPARK";
+const sparkTurnedOff = () => process.env[SPARK_SWITCH] === "0";
+
 export interface CurationBench {
   records: number;
   meanRecordBytes: number;
@@ -167,7 +171,7 @@ export async function benchCuration(options: { records?: number; runs?: number; 
     }
     // One Spark run by default: it is informative only, and one run of 200k records takes about 1.5 minutes here.
     const sparkRuns = Number(process.env.EVENTLAKE_BENCH_SPARK_RUNS) || 1;
-    const spark = process.env.EVENTLAKE_BENCH_SPARK === "0" ? undefined : benchSparkCuration(lines, sparkRuns, root);
+    const spark = sparkTurnedOff() ? undefined : benchSparkCuration(lines, sparkRuns, root);
     const e = median(engineRuns, (r) => r.wallMs);
     const c = median(copyRuns, (r) => r.wallMs);
     const loadMs = median(loads, (x) => x);
@@ -213,7 +217,8 @@ export async function printCurationBench(log: (line: string) => void = console.l
     log(
       `   Spark    ${f(r.spark.wallMs)} ms  (${perSec(r.spark.wallMs)} records/s; load ${f(r.spark.loadMs)} ms)  -> ${f(r.spark.stats.curated ?? 0)} curated, ${f(r.spark.stats.quarantined ?? 0)} quarantined: the Glue job's engine, local Spark ${r.spark.sparkVersion} on this machine, ${r.spark.runs === 1 ? "one run" : `median of ${r.spark.runs}`} (informative; ${f(r.spark.wallMs / r.engine.wallMs, 1)}x the DuckDB engine's time)`,
     );
-  } else log("   Spark    skipped: the local Spark environment is not installed (`node scripts/glue-env.mjs`; needs python3 and java)");
+  } else if (sparkTurnedOff()) log(`   Spark    skipped: turned off (${SPARK_SWITCH}=0)`);
+  else log("   Spark    skipped: the local Spark environment is not installed (`node scripts/glue-env.mjs`; needs python3 and java)");
   log(`   ratio    ${f(r.ratio, 2)} of the COPY's throughput (CPU: ${f(r.cpuRatio, 2)}) (target: at least 0.6) ${r.ratio >= 0.6 ? "PASS" : "MISS"}`);
   return r;
 }
